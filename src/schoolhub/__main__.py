@@ -1,0 +1,5 @@
+import sys
+
+from schoolhub.cli import main
+
+sys.exit(main())

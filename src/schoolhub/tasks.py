@@ -1,0 +1,3 @@
+"""Imports every domain's ``tasks`` module so their outbox handlers are registered in workers."""
+
+import schoolhub.tenants.tasks  # noqa: F401

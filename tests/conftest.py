@@ -6,19 +6,21 @@ each test that asks for ``app``/``db_clean``. The app runs its real lifespan (po
 
 from __future__ import annotations
 
-import os
 import asyncio
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+
 import asyncpg
+import httpx
 import pytest
 import pytest_asyncio
-import httpx
-
-from schoolhub.platform.settings import Environment, Settings, set_current
+from tests.support.firebase_fake import FirebaseCerts
 from tests.support.gql import GraphQLClient
 from tests.support.services import resolve, with_database
+
+from schoolhub.platform.settings import Environment, Settings, set_current
 
 DATA_DIR = Path(os.environ.get("SCHOOLHUB_TEST_DATA_DIR", ".data/test")).resolve()
 
@@ -49,14 +51,26 @@ async def database(servers: tuple[str, str]) -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="session")
-def settings(database: str, servers: tuple[str, str]) -> Settings:
+def firebase_certs() -> Iterator[FirebaseCerts]:
+    certs = FirebaseCerts()
+    yield certs
+    certs.close()
+
+
+@pytest.fixture(scope="session")
+def settings(database: str, servers: tuple[str, str], firebase_certs: FirebaseCerts) -> Settings:
     _, redis_url = servers
     test_redis = redis_url
     if redis_url.startswith("redis://") and redis_url.rstrip("/").endswith("/0"):
         test_redis = redis_url.rstrip("/")[:-2] + "/13"
     cfg = Settings(
-        env=Environment.TEST, data_dir=DATA_DIR, database_url=database, redis_url=test_redis,
-        jwt_secret="test-secret-" + "x" * 40, firebase_project_id="schoolhub-test",
+        env=Environment.TEST,
+        data_dir=DATA_DIR,
+        database_url=database,
+        redis_url=test_redis,
+        jwt_secret="test-secret-" + "x" * 40,
+        firebase_project_id="schoolhub-test",
+        firebase_cert_url=firebase_certs.url,
         login_rate_per_minute=1000,
     )
     set_current(cfg)
@@ -75,8 +89,14 @@ async def server(settings: Settings) -> AsyncIterator[str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(settings, run_worker=False), host="127.0.0.1", port=port,
-                            log_level="warning", ws="websockets-sansio", lifespan="on")
+    config = uvicorn.Config(
+        create_app(settings, run_worker=False),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws="websockets-sansio",
+        lifespan="on",
+    )
     uv_server = uvicorn.Server(config)
     task = asyncio.create_task(uv_server.serve())
     while not uv_server.started:
@@ -97,9 +117,7 @@ async def client(server: str) -> AsyncIterator[httpx.AsyncClient]:
 async def truncate(dsn: str) -> None:
     conn = await asyncpg.connect(dsn)
     try:
-        tables = await conn.fetch(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
-        )
+        tables = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
         names = ", ".join(f'"{t["tablename"]}"' for t in tables)
         await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
     finally:

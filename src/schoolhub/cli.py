@@ -135,6 +135,13 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
             print(f"applied migrations: {', '.join(applied)}", flush=True)
     host = args.host or settings.host
     port = args.port or settings.port
+
+    def _terminate(signum: int, frame: object) -> None:
+        # uvicorn re-raises the signal it caught after its graceful shutdown; turning it into
+        # SystemExit lets main() stop the embedded PostgreSQL and Redis instead of dying mid-way.
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, _terminate)
     print(f"SchoolHub on http://{host}:{port}/graphql ({settings.env.value})", flush=True)
     uvicorn.run(
         create_app(settings),

@@ -139,7 +139,7 @@ def _name(rng: random.Random, female: bool) -> str:
 
 class _Builder:
     def __init__(self) -> None:
-        self.rng = random.Random(2026)  # noqa: S311 - demo data, not security
+        self.rng = random.Random(2026)
         self.password_hash = hash_password(DEMO_PASSWORD)
         self.accounts: list[DemoAccount] = []
         self.phone_seq = 0

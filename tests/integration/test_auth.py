@@ -5,14 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import asyncpg
-
-from schoolhub.platform.settings import Settings
 from tests.support import factories
 from tests.support.gql import GraphQLClient, error_codes
 
+from schoolhub.platform.settings import Settings
+
 ME = "{ me { login fullName memberships { role school { code } } } }"
-REFRESH = ("mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken refreshToken"
-           " errors { code } } }")
+REFRESH = (
+    "mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken refreshToken"
+    " errors { code } } }"
+)
 
 
 async def test_login_returns_tokens_and_me_works(gql: GraphQLClient) -> None:
@@ -36,8 +38,10 @@ async def test_wrong_password_and_unknown_login_look_the_same(gql: GraphQLClient
 
 async def test_lockout_after_repeated_failures(gql: GraphQLClient, settings: Settings) -> None:
     await factories.user("locked.user")
-    codes = [(await gql.login("locked.user", "bad-password"))["errors"][0]["code"]
-             for _ in range(settings.login_max_failures)]
+    codes = [
+        (await gql.login("locked.user", "bad-password"))["errors"][0]["code"]
+        for _ in range(settings.login_max_failures)
+    ]
     assert codes[-1] == "ACCOUNT_LOCKED"
     assert set(codes[:-1]) == {"INVALID_CREDENTIALS"}
     # Even the right password is refused while locked.
@@ -77,11 +81,30 @@ async def test_forged_expired_and_garbage_tokens(gql: GraphQLClient, settings: S
 
     import jwt
 
-    forged = jwt.encode({"sub": str(uuid4()), "sid": str(uuid4()), "iat": int(time.time()),
-                         "exp": int(time.time()) + 60, "iss": "schoolhub", "typ": "access"},
-                        "another-secret-" + "y" * 40, algorithm="HS256")
-    expired = jwt.encode({"sub": str(uuid4()), "sid": str(uuid4()), "iat": 1, "exp": 2,
-                          "iss": "schoolhub", "typ": "access"}, settings.jwt_secret, algorithm="HS256")
+    forged = jwt.encode(
+        {
+            "sub": str(uuid4()),
+            "sid": str(uuid4()),
+            "iat": int(time.time()),
+            "exp": int(time.time()) + 60,
+            "iss": "schoolhub",
+            "typ": "access",
+        },
+        "another-secret-" + "y" * 40,
+        algorithm="HS256",
+    )
+    expired = jwt.encode(
+        {
+            "sub": str(uuid4()),
+            "sid": str(uuid4()),
+            "iat": 1,
+            "exp": 2,
+            "iss": "schoolhub",
+            "typ": "access",
+        },
+        settings.jwt_secret,
+        algorithm="HS256",
+    )
     assert error_codes(await gql.raw(ME, token=forged)) == ["INVALID_TOKEN"]
     assert error_codes(await gql.raw(ME, token=expired)) == ["TOKEN_EXPIRED"]
     assert error_codes(await gql.raw(ME, token="garbage")) == ["INVALID_TOKEN"]

@@ -13,11 +13,11 @@ from __future__ import annotations
 import logging
 import uuid
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
 import strawberry
-from graphql import GraphQLError, GraphQLSyntaxError
 
+from graphql import GraphQLError, GraphQLSyntaxError
 from schoolhub.identity.errors import AuthErrorCode
 from schoolhub.platform.errors import DomainError
 from schoolhub.tenants.errors import TenantErrorCode
@@ -46,8 +46,9 @@ _GENERIC = [
 ]
 _ALL_CODES = sorted({*_GENERIC, *AuthErrorCode, *TenantErrorCode})
 
+_ErrorCodeEnum = cast("type[Enum]", Enum("ErrorCode", {c: c for c in _ALL_CODES}))
 ErrorCode = strawberry.enum(
-    Enum("ErrorCode", {c: c for c in _ALL_CODES}),  # type: ignore[misc]
+    _ErrorCodeEnum,
     description="Stable machine-readable error codes. Clients switch on these, never on messages.",
 )
 

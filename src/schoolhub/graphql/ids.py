@@ -24,7 +24,7 @@ def decode_any(raw: str, field: str | None = None) -> tuple[str, UUID]:
     try:
         gid = relay.GlobalID.from_id(raw)
         return gid.type_name, UUID(gid.node_id)
-    except Exception as exc:  # noqa: BLE001  (any decoding failure is the client's bad input)
+    except Exception as exc:
         raise InvalidId(field) from exc
 
 

@@ -78,10 +78,10 @@ class _Walker:
             return
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
-                if selection.name.value.startswith("__"):
-                    continue
                 if selection.alias is not None:
                     self.stats.aliases += 1
+                if selection.name.value.startswith("__"):
+                    continue
                 self.stats.depth = max(self.stats.depth, depth)
                 self.stats.cost += multiplier
                 if selection.selection_set is not None:

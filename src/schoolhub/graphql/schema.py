@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, Info
 
+from graphql import GraphQLError
 from schoolhub.graphql.errors import classify
 from schoolhub.graphql.identity.mutations import IdentityMutations
 from schoolhub.graphql.identity.types import User

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncGenerator
+from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -47,16 +48,15 @@ class Subscription:
         if not principal.is_member(school):
             raise NotFound("school")
         checked = time.monotonic()
-        async for message in pubsub.subscribe(pubsub.school_channel(school)):
+        async for message in pubsub.subscribe(pubsub.school_channel(school, "events")):
+            is_tick = message.get("type") == "_tick"
             now = time.monotonic()
-            if message.get("type") == "_tick":
-                if now - checked < RECHECK_EVERY_S:
-                    continue
-            if now - checked >= RECHECK_EVERY_S or message.get("type") != "_tick":
-                if not await still_allowed():
-                    raise Unauthenticated("access to this school ended", code="FORBIDDEN")
-                checked = now
-            if message.get("type") == "_tick":
+            if is_tick and now - checked < RECHECK_EVERY_S:
+                continue
+            if not await still_allowed():
+                raise Unauthenticated("access to this school ended", code="FORBIDDEN")
+            checked = now
+            if is_tick:
                 continue
             event_type = str(message.pop("type", "event"))
-            yield SchoolEvent(type=event_type, payload=message)
+            yield SchoolEvent(type=event_type, payload=cast(JSON, message))

@@ -24,7 +24,7 @@ class _NoCredential(credentials.Base):  # type: ignore[misc]
     def get_credential(self) -> Any:
         from google.auth.credentials import AnonymousCredentials
 
-        return AnonymousCredentials()
+        return AnonymousCredentials()  # type: ignore[no-untyped-call]
 
 
 def _app() -> firebase_admin.App:

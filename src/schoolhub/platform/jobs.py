@@ -27,10 +27,22 @@ log = logging.getLogger(__name__)
 
 QUEUE_NAME = "schoolhub"
 _wake = asyncio.Event()
+_running: set[OutboxRelay] = set()
+
+
+def running_relays() -> list[OutboxRelay]:
+    """Relays started in this process (tests pause them to simulate a relay outage)."""
+    return list(_running)
 
 
 def make_queue(redis_url: str) -> Queue:
-    return Queue.from_url(redis_url, name=QUEUE_NAME)
+    """A SAQ queue on Redis. A short connect timeout makes a dead Redis fail fast; no read timeout,
+    because the worker blocks on BLMOVE while idle."""
+    from redis.asyncio import Redis
+    from saq.queue.redis import RedisQueue
+
+    client = Redis.from_url(redis_url, socket_connect_timeout=2.0)
+    return RedisQueue(client, name=QUEUE_NAME)
 
 
 def wake_relay() -> None:
@@ -92,8 +104,10 @@ class OutboxRelay:
     def start(self) -> None:
         if self._task is None:
             self._task = asyncio.create_task(self.run_forever(), name="outbox-relay")
+            _running.add(self)
 
     async def stop(self) -> None:
+        _running.discard(self)
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -114,6 +128,8 @@ async def dispatch_outbox(
     ctx: Any, *, outbox_id: int, topic: str, school_id: str | None, payload: dict[str, Any]
 ) -> str:
     """SAQ job: run every handler of ``topic`` once, in the event's tenant scope."""
+    import schoolhub.tasks  # noqa: F401  (registers every domain's handlers)
+
     school = UUID(school_id) if school_id else None
     scope = db.tenant(school) if school else db.system()
     async with scope:
@@ -132,7 +148,11 @@ async def dispatch_outbox(
     return "processed"
 
 
-def make_worker(queue: Queue, concurrency: int = 10) -> Worker:
-    import schoolhub.tasks  # noqa: F401  (registers every domain's handlers)
-
-    return Worker(queue, functions=[dispatch_outbox], concurrency=concurrency)
+def make_worker(queue: Queue, concurrency: int = 10) -> Worker[Any]:
+    worker = Worker(
+        queue, functions=[dispatch_outbox], concurrency=concurrency, shutdown_grace_period_s=10
+    )
+    # SAQ installs SIGINT/SIGTERM handlers by default, which would steal them from uvicorn (or from
+    # `schoolhub worker`); the owning process handles signals and calls worker.stop() itself.
+    worker.SIGNALS = []
+    return worker

@@ -64,6 +64,6 @@ async def subscribe(*channels: str) -> AsyncIterator[dict[str, Any]]:
     finally:
         try:
             await pubsub.unsubscribe()
-            await pubsub.aclose()
+            await pubsub.aclose()  # type: ignore[no-untyped-call]
         except (RedisError, OSError):
             pass

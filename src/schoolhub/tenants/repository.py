@@ -38,7 +38,8 @@ async def org_subtree_ids(roots: list[UUID]) -> list[UUID]:
 
 async def schools_by_ids(ids: list[UUID]) -> list[dict[str, Any]]:
     return await db.fetch(
-        f"SELECT {SCHOOL_COLUMNS} FROM tenants_school s WHERE s.id = ANY($1::uuid[])", ids
+        f"SELECT {SCHOOL_COLUMNS} FROM tenants_school s WHERE s.id = ANY($1::uuid[])",
+        ids,
     )
 
 

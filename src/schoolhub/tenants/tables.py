@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from piccolo.columns import UUID, Boolean, Date, ForeignKey, Text, Timestamptz
 from piccolo.table import Table
 
@@ -14,7 +16,7 @@ class OrgUnit(Table, tablename="tenants_org_unit", db=DB):
     kind = Text()
     code = Text(unique=True)
     name = Text()
-    parent_id = ForeignKey("self", db_column_name="parent_id", null=True)
+    parent_id: ForeignKey[Any] = ForeignKey("self", db_column_name="parent_id", null=True)
     valid_from = Date()
     valid_to = Date(null=True)
     created_at = Timestamptz()

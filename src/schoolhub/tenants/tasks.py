@@ -12,6 +12,6 @@ async def announce_membership_change(event: Event) -> None:
     """Tell the school's live clients (staff directory screens) that a membership changed."""
     assert event.school_id is not None
     pubsub.publish_after_commit(
-        pubsub.school_channel(event.school_id, "memberships"),
+        pubsub.school_channel(event.school_id, "events"),
         {"type": event.topic, **event.payload},
     )

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from types import MappingProxyType
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 __all__ = [
     "TT22_2021",
@@ -28,6 +28,7 @@ __all__ = [
     "CommentResult",
     "GradingError",
     "Incomplete",
+    "IncompleteAssessments",
     "Level",
     "PromotionOutcome",
     "RuleSetNotFound",
@@ -40,10 +41,13 @@ __all__ = [
     "TooManyAssessments",
     "Tt22RuleSet",
     "Tt27RuleSet",
+    "require_complete",
     "school_year_start",
     "tt22_rules",
     "tt27_rules",
 ]
+
+_T = TypeVar("_T")
 
 
 class SubjectKind(StrEnum):
@@ -152,6 +156,20 @@ class ScorePrecision(GradingError):
     code = "SCORE_PRECISION"
 
 
+class IncompleteAssessments(GradingError):
+    """Raised by ``require_complete`` for callers that cannot proceed with an ``Incomplete``
+    (e.g. locking a học bạ page); ``value`` is the ``Incomplete``."""
+
+    code = "INCOMPLETE_ASSESSMENTS"
+
+
+def require_complete(value: _T | Incomplete) -> _T:
+    """Return ``value`` unless it is ``Incomplete``, which raises ``IncompleteAssessments``."""
+    if isinstance(value, Incomplete):
+        raise IncompleteAssessments(f"missing assessments: {', '.join(value.missing)}", value=value)
+    return value
+
+
 class TooManyAssessments(GradingError):
     code = "TOO_MANY_ASSESSMENTS"
 
@@ -180,7 +198,7 @@ def _frozen(mapping: Mapping[int, int]) -> Mapping[int, int]:
     return MappingProxyType(dict(mapping))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity eq/hash: usable as a cache key
 class Tt22RuleSet:
     """Thresholds of Thông tư 22/2021/TT-BGDĐT (THCS, THPT). Field comments give the article."""
 
@@ -214,16 +232,13 @@ class Tt22RuleSet:
     dat_count_min: Decimal = Decimal("5.0")
     dat_floor_exclusive: Decimal = Decimal("3.5")  # Đạt: no subject below 3.5
     dat_max_comment_fails: int = 1
-    # Điều 9 khoản 3 one-subject adjustment: [S] quoted in third-party code only; FLAGGED FOR LEGAL
-    # REVIEW.
+    # Điều 9 khoản 3 one-subject adjustment: [S] third-party quote only. FLAGGED FOR LEGAL REVIEW.
     one_subject_adjustment: bool = True
-    # Điều 8 khoản 3 (year conduct from HK1, HK2): key (hk1, hk2) -> year; [P] partial + two [S]
-    # agree.
+    # Điều 8, year conduct from the semesters: (hk1, hk2) -> year; [P] partial, two [S] agree.
     conduct_year_table: Mapping[tuple[Level, Level], Level] = field(
         default_factory=lambda: MappingProxyType(_CONDUCT_YEAR_TABLE)
     )
-    # Điều 12 khoản 1 điểm c: absences (sessions, 1 per day, excused or not) allowed in a school
-    # year.
+    # Điều 12 khoản 1: absent sessions allowed per school year (1 per day, excused or not).
     max_absent_sessions: int = 45
     # Điều 14: scored subjects below this ĐTBmcn are re-assessed in summer.
     reassessment_below: Decimal = Decimal("5.0")
@@ -279,15 +294,14 @@ TT22_2021 = Tt22RuleSet(
 TT22_RULE_SETS: tuple[Tt22RuleSet, ...] = (TT22_2021,)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity eq/hash: usable as a cache key
 class Tt27RuleSet:
     """Thresholds of Thông tư 27/2020/TT-BGDĐT (tiểu học). Field comments give the article."""
 
     id: str
     first_year_by_grade: Mapping[int, int]  # grade 1 in 2020-21 ... grade 5 in 2024-25
     last_year: int | None = None
-    # Điều 7 khoản 1: 10-point scale, integers only; 0 allowed (no "không cho điểm 0" rule any
-    # more).
+    # Điều 7 khoản 1: 10-point scale, integers only; 0 allowed ("không cho điểm 0" was dropped).
     score_min: int = 0
     score_max: int = 10
     # Điều 7 khoản 1 điểm b: end-of-semester-I and end-of-year tests; subject code -> first grade

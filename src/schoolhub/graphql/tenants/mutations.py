@@ -7,8 +7,7 @@ from strawberry.types import Info
 
 from schoolhub.graphql import ids
 from schoolhub.graphql.errors import UserError
-from schoolhub.graphql.identity.types import User
-from schoolhub.graphql.identity.types import OkPayload
+from schoolhub.graphql.identity.types import OkPayload, User
 from schoolhub.graphql.tenants.types import (
     Membership,
     OrgUnit,
@@ -133,7 +132,7 @@ class TenantMutations:
         info: Info,
         school_id: strawberry.ID,
         user_id: strawberry.ID,
-        role: Role,  # type: ignore[valid-type]
+        role: Role,
     ) -> MembershipPayload:
         try:
             row = await tenants.grant_membership(
@@ -166,7 +165,7 @@ class TenantMutations:
         info: Info,
         org_unit_id: strawberry.ID,
         user_id: strawberry.ID,
-        role: Role,  # type: ignore[valid-type]
+        role: Role,
     ) -> OkPayload:
         try:
             await tenants.appoint_office_admin(

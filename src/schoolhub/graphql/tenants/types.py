@@ -42,7 +42,8 @@ class OrgUnitKind(Enum):
     COMMUNE = "commune"
 
 
-Role = strawberry.enum(DomainRole, description="Role of a user in a school or an office.")
+strawberry.enum(DomainRole, name="Role", description="Role of a user in a school or an office.")
+Role = DomainRole
 
 
 @strawberry.type
@@ -95,7 +96,7 @@ class School(relay.Node):
     @strawberry.field(
         description="Live memberships; visible to the school's staff and the department."
     )
-    async def members(self, info: Info) -> list[Membership]:
+    async def members(self, info: Info) -> list[Membership] | None:
         rows = await tenants.school_members(info.context.require_principal(), UUID(self.id))
         return [Membership.from_row(r) for r in rows]
 
@@ -117,7 +118,7 @@ class School(relay.Node):
 @strawberry.type
 class Membership(relay.Node):
     id: relay.NodeID[str]
-    role: Role  # type: ignore[valid-type]
+    role: DomainRole
     created_at: datetime
     school_uuid: strawberry.Private[UUID]
     user_uuid: strawberry.Private[UUID]
@@ -149,7 +150,7 @@ class Membership(relay.Node):
 
 @strawberry.type
 class OfficeMembership:
-    role: Role  # type: ignore[valid-type]
+    role: DomainRole
     org_unit_uuid: strawberry.Private[UUID]
 
     @strawberry.field

@@ -157,6 +157,9 @@ class ImportLimits:
 
     max_bytes: int = 10 * 1024 * 1024
     max_rows: int = 5_000
+    # XLSX is a ZIP: openpyxl loads the shared-strings part whole even in read-only mode, so the
+    # declared uncompressed size is capped too (a "zip bomb" passes ``max_bytes`` easily).
+    max_uncompressed_bytes: int = 100 * 1024 * 1024
 
 
 @dataclass(frozen=True)

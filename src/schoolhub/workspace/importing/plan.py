@@ -69,6 +69,7 @@ class _Header:
 
 
 def _read_header(rows: Iterator[tuple[int, Cells]]) -> _Header:
+    best_missing = REQUIRED_FIELDS  # of the row naming the most required columns, for the error
     for line, cells in rows:
         columns: dict[str, int] = {}
         labels: dict[str, str] = {}
@@ -85,9 +86,14 @@ def _read_header(rows: Iterator[tuple[int, Cells]]) -> _Header:
             if missing:
                 raise MissingColumns(f"missing columns: {', '.join(missing)}", detail=missing)
             return _Header(line, columns, labels)
+        missing = tuple(f for f in REQUIRED_FIELDS if f not in columns)
+        if len(missing) < len(best_missing):
+            best_missing = missing
         if line >= _HEADER_SEARCH_LINES:
             break
-    raise MissingColumns("no header row found", detail=REQUIRED_FIELDS)
+    raise MissingColumns(
+        f"no header row found; missing {', '.join(best_missing)}", detail=best_missing
+    )
 
 
 class _RowContext:
@@ -181,6 +187,21 @@ def _student(
     return row, klass, guardians
 
 
+def _check_unique(ctx: _RowContext, field_name: str, code: IssueCode, seen: dict[str, int]) -> None:
+    """Report a repeat of an already-seen valid value, pointing at its first line."""
+    parsed = (parse_student_code if field_name == "student_code" else parse_personal_id)(
+        ctx.raw(field_name)
+    )
+    if parsed is None or isinstance(parsed, IssueCode):
+        return
+    if parsed not in seen:
+        seen[parsed] = ctx.line
+        return
+    value = None if field_name == "personal_id" else parsed  # personal ids are never echoed
+    label = ctx.header.labels[field_name]
+    ctx.issues.append(RowIssue(ctx.line, label, code, value, related_line=seen[parsed]))
+
+
 def parse_roster(
     source: bytes | Path,
     *,
@@ -202,8 +223,8 @@ def parse_roster(
     students: list[StudentRow] = []
     guardians: list[GuardianLink] = []
     classes: dict[str, ClassRef] = {}
-    first_line_of_code: dict[str, int] = {}
-    first_line_of_id: dict[str, int] = {}
+    seen_codes: dict[str, int] = {}  # value -> first line
+    seen_ids: dict[str, int] = {}
     done = 0
     with open_rows(source, fmt, limits) as src:
         header = _read_header(src.rows)
@@ -218,26 +239,8 @@ def parse_roster(
                 raise TooManyRows(f"more than {limits.max_rows} rows", detail=limits.max_rows)
             ctx = _RowContext(header, line, cells)
             row, klass, links = _student(ctx, options)
-            code = parse_student_code(ctx.raw("student_code"))
-            if not isinstance(code, IssueCode):
-                if code in first_line_of_code:
-                    ctx.issues.append(
-                        RowIssue(line, header.labels["student_code"],
-                                 IssueCode.DUPLICATE_STUDENT_CODE, code,
-                                 related_line=first_line_of_code[code])
-                    )  # fmt: skip
-                else:
-                    first_line_of_code[code] = line
-            pid = parse_personal_id(ctx.raw("personal_id"))
-            if pid is not None and not isinstance(pid, IssueCode):
-                if pid in first_line_of_id:
-                    ctx.issues.append(
-                        RowIssue(line, header.labels["personal_id"],
-                                 IssueCode.DUPLICATE_PERSONAL_ID, None,
-                                 related_line=first_line_of_id[pid])
-                    )  # fmt: skip
-                else:
-                    first_line_of_id[pid] = line
+            _check_unique(ctx, "student_code", IssueCode.DUPLICATE_STUDENT_CODE, seen_codes)
+            _check_unique(ctx, "personal_id", IssueCode.DUPLICATE_PERSONAL_ID, seen_ids)
             issues.extend(ctx.issues)
             if row is not None and klass is not None and not ctx.issues:
                 students.append(row)

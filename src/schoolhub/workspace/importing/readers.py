@@ -9,6 +9,7 @@ streams the sheet XML instead of building the workbook in memory; only the first
 import codecs
 import csv
 import io
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -95,6 +96,21 @@ def _csv_rows(source: bytes | Path) -> RowSource:
     return RowSource(rows=rows(), total_lines=None)
 
 
+def _check_zip(source: bytes | Path, limits: ImportLimits) -> None:
+    try:
+        with zipfile.ZipFile(
+            io.BytesIO(source) if isinstance(source, bytes) else source
+        ) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise UnsupportedFormat(f"cannot open as XLSX: {exc}", detail="xlsx") from exc
+    if expanded > limits.max_uncompressed_bytes:
+        raise FileTooLarge(
+            f"workbook expands to {expanded} bytes, limit {limits.max_uncompressed_bytes}",
+            detail=expanded,
+        )
+
+
 @contextmanager
 def open_rows(source: bytes | Path, fmt: FileFormat, limits: ImportLimits) -> Iterator[RowSource]:
     """Open ``source`` for streaming; checks the byte cap before parsing anything."""
@@ -106,6 +122,7 @@ def open_rows(source: bytes | Path, fmt: FileFormat, limits: ImportLimits) -> It
     if fmt is FileFormat.CSV:
         yield _csv_rows(source)
         return
+    _check_zip(source, limits)
     try:
         workbook = load_workbook(
             io.BytesIO(source) if isinstance(source, bytes) else source,

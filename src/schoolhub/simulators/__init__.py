@@ -1,0 +1,1 @@
+"""Local simulators of external services, for development and tests (may use Litestar)."""

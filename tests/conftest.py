@@ -16,11 +16,11 @@ import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
+
+from schoolhub.platform.settings import Environment, Settings, set_current
 from tests.support.firebase_fake import FirebaseCerts
 from tests.support.gql import GraphQLClient
 from tests.support.services import resolve, with_database
-
-from schoolhub.platform.settings import Environment, Settings, set_current
 
 DATA_DIR = Path(os.environ.get("SCHOOLHUB_TEST_DATA_DIR", ".data/test")).resolve()
 

@@ -63,28 +63,34 @@ async def ready() -> Response[dict[str, Any]]:
 
 @get("/api/me", include_in_schema=False)
 async def plain_me(request: Request[Any, Any, State]) -> Response[dict[str, Any]]:
-    """The same data as GraphQL ``me``, as plain JSON (kept for clients and for the benchmark)."""
+    """The same data as the GraphQL ``me`` query of the benchmark, as plain JSON, through the same
+    services (kept for simple clients and as the benchmark's baseline)."""
     from schoolhub.identity import service as identity
-    from schoolhub.identity.users import visible_users
-    from schoolhub.platform import db as db_mod
-    from schoolhub.tenants import repository as tenants_repo
+    from schoolhub.tenants import service as tenants
 
     token = bearer(request.headers.get("authorization"))
     try:
         principal = await identity.load_principal(token or "")
     except DomainError as exc:
         return Response({"error": {"code": exc.code, "message": exc.message}}, status_code=401)
-    assert principal.user_id is not None
-    user = (await visible_users(principal, [principal.user_id]))[principal.user_id]
-    async with db_mod.identity(principal.user_id):
-        memberships = await tenants_repo.my_memberships(principal.user_id)
+    assert principal.profile is not None
+    schools = await tenants.get_schools(principal, [g.school_id for g in principal.school_grants])
     return Response(
         {
-            "id": str(user["id"]),
-            "login": user["login"],
-            "fullName": user["full_name"],
+            "id": str(principal.user_id),
+            "login": principal.profile.login,
+            "fullName": principal.profile.full_name,
             "memberships": [
-                {"role": m["role"], "schoolId": str(m["school_id"])} for m in memberships
+                {
+                    "role": g.role.value,
+                    "school": {
+                        "id": str(g.school_id),
+                        "code": schools[g.school_id]["code"],
+                        "name": schools[g.school_id]["name"],
+                    },
+                }
+                for g in principal.school_grants
+                if g.school_id in schools
             ],
         }
     )

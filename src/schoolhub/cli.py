@@ -46,8 +46,27 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _resolve(settings: Settings) -> tuple[Settings, EmbeddedServices]:
-    services = ensure_services(settings.data_dir, settings.database_url, settings.redis_url)
-    resolved = replace(settings, database_url=services.database_url, redis_url=services.redis_url)
+    """Use the configured servers; in development and tests, embed whatever is not configured.
+
+    Production never embeds: a missing URL there is a configuration error, not a reason to start a
+    private database inside a pod.
+    """
+    has_database = bool(settings.database_url or settings.database_app_url)
+    if settings.is_production:
+        if not has_database or not settings.redis_url:
+            raise ConfigurationError(
+                "production needs DATABASE_APP_URL (or DATABASE_URL) and REDIS_URL"
+            )
+        settings_mod.set_current(settings)
+        return settings, EmbeddedServices()
+    services = ensure_services(
+        settings.data_dir, postgres=not has_database, redis=not settings.redis_url
+    )
+    resolved = replace(
+        settings,
+        database_url=settings.database_url if has_database else services.database_url,
+        redis_url=settings.redis_url or services.redis_url,
+    )
     settings_mod.set_current(resolved)
     return resolved, services
 
@@ -65,7 +84,8 @@ async def _check_database(dsn: str) -> None:
 async def _migrate(settings: Settings) -> list[str]:
     from schoolhub.migrations.runner import apply_all
 
-    assert settings.database_url
+    if not settings.database_url:
+        raise CommandError("migrations run as the owner role: set DATABASE_URL")
     await _check_database(settings.database_url)
     return await apply_all(settings.database_url)
 

@@ -6,11 +6,11 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.support import factories
-from tests.support.gql import GraphQLClient, error_codes
 
 from schoolhub.graphql import ids
 from schoolhub.graphql.schema import build_schema
+from tests.support import factories
+from tests.support.gql import GraphQLClient, error_codes
 
 NODE = "query($id: ID!) { node(id: $id) { id ... on School { code } } }"
 

@@ -7,12 +7,12 @@ import json
 from typing import Any
 
 import websockets
-from tests.support import factories
-from tests.support.gql import GraphQLClient
 
 from schoolhub.graphql import ids
 from schoolhub.platform import jobs
 from schoolhub.platform.jobs import dispatch_outbox
+from tests.support import factories
+from tests.support.gql import GraphQLClient
 
 SUBSCRIPTION_ATTACKS = {"schoolEvents": "test_cross_school_subscription_is_refused"}
 SUB = "subscription($s: ID!) { schoolEvents(schoolId: $s) { type payload } }"

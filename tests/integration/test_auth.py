@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import asyncpg
-from tests.support import factories
-from tests.support.gql import GraphQLClient, error_codes
 
 from schoolhub.platform.settings import Settings
+from tests.support import factories
+from tests.support.gql import GraphQLClient, error_codes
 
 ME = "{ me { login fullName memberships { role school { code } } } }"
 REFRESH = (

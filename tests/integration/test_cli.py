@@ -13,6 +13,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
+
 from tests.support.redis_proc import free_port
 from tests.support.services import with_database
 
@@ -144,3 +145,69 @@ async def test_health_endpoints(app: httpx.AsyncClient) -> None:
     ready = await app.get("/health/ready")
     assert ready.status_code == 200
     assert ready.json() == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
+
+
+def test_production_never_embeds_services(tmp_path: Path) -> None:
+    env = {
+        "SCHOOLHUB_ENV": "production",
+        "DATABASE_URL": "",
+        "DATABASE_APP_URL": "",
+        "REDIS_URL": "",
+        "SCHOOLHUB_JWT_SECRET": "p" * 40,
+        "SCHOOLHUB_DATA_DIR": str(tmp_path),
+    }
+    result = run(["worker"], env)
+    assert result.returncode == 1
+    assert "production needs DATABASE_APP_URL" in result.stderr
+    assert not (tmp_path / "pg").exists()
+
+
+async def test_worker_command_processes_the_outbox(
+    app: httpx.AsyncClient, database: str, tmp_path: Path
+) -> None:
+    """`schoolhub worker` relays pending outbox rows to SAQ and runs their handlers."""
+    import asyncio
+
+    from schoolhub.platform import db, jobs
+    from tests.support import factories
+    from tests.support.redis_proc import RedisProcess
+
+    paused = jobs.running_relays()
+    for relay in paused:  # leave the rows to the worker process under test
+        await relay.stop()
+    redis = RedisProcess(tmp_path)
+    redis.start()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "schoolhub", "worker"],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DATABASE_URL": database,
+            "REDIS_URL": redis.url,
+            "SCHOOLHUB_DATA_DIR": str(tmp_path),
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        p = await factories.province()
+        world = await factories.school(p)
+        processed = 0
+        for _ in range(300):
+            async with db.tenant(world.school_id):
+                row = await db.fetchrow(
+                    "SELECT count(*) FILTER (WHERE processed_at IS NOT NULL) AS done,"
+                    " count(*) AS total FROM platform_outbox"
+                )
+            assert row is not None
+            processed = row["done"]
+            if row["total"] and processed == row["total"]:
+                break
+            await asyncio.sleep(0.1)
+        assert processed >= 7  # one membership.granted per role granted by the factory
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        redis.kill()
+        for relay in paused:
+            relay.start()

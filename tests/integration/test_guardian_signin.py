@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+
+from schoolhub.identity import otp
 from tests.support import factories
 from tests.support.firebase_fake import FirebaseCerts
 from tests.support.gql import GraphQLClient
-
-from schoolhub.identity import otp
 
 REQUEST = "mutation($p: String!) { requestPhoneCode(phone: $p) { ok errors { code } } }"
 VERIFY = (

@@ -6,13 +6,13 @@ import asyncio
 from pathlib import Path
 
 import httpx
-from tests.support import factories
-from tests.support.redis_proc import RedisProcess
 
 from schoolhub.platform import db, jobs, ratelimit
 from schoolhub.platform import redis as redis_mod
 from schoolhub.platform.settings import Settings
 from schoolhub.tenants import service as tenants
+from tests.support import factories
+from tests.support.redis_proc import RedisProcess
 
 
 async def _pending() -> int:

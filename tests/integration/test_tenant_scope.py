@@ -7,10 +7,10 @@ from uuid import UUID
 
 import httpx
 import pytest
-from tests.support import factories
 
 from schoolhub.platform import db
 from schoolhub.platform.db import ScopeError
+from tests.support import factories
 
 
 async def _count_students(school: UUID | None) -> int:

@@ -15,12 +15,12 @@ from typing import Any
 
 import asyncpg
 import pytest
-from tests.support import factories
-from tests.support.gql import GraphQLClient
 
 from schoolhub.graphql import ids
 from schoolhub.graphql.schema import build_schema
 from schoolhub.platform import db
+from tests.support import factories
+from tests.support.gql import GraphQLClient
 
 ATTACKER_ROLES = [
     "principal",

@@ -21,7 +21,7 @@ from uuid import UUID
 
 from redis.exceptions import RedisError
 
-from schoolhub.identity import firebase, otp
+from schoolhub.identity import otp
 from schoolhub.identity.errors import AuthErrorCode
 from schoolhub.identity.phone import normalise_phone
 from schoolhub.platform import audit, db, ratelimit
@@ -35,7 +35,7 @@ from schoolhub.platform.auth.tokens import (
     new_refresh_token,
 )
 from schoolhub.platform.errors import DomainError, RateLimited, Unauthenticated
-from schoolhub.platform.principal import OfficeGrant, Principal, Role
+from schoolhub.platform.principal import OfficeGrant, Principal, Profile, Role, SchoolGrant
 
 
 class AuthError(DomainError):
@@ -192,8 +192,9 @@ async def load_principal(access_token: str) -> Principal:
     async with db.identity(claims.user_id):
         row = await db.fetchrow(
             """
-            SELECT s.revoked_at, u.is_active,
-              (SELECT coalesce(json_agg(json_build_array(m.school_id, m.role)), '[]')
+            SELECT s.revoked_at, u.is_active, u.login, u.full_name, u.phone,
+              (SELECT coalesce(json_agg(json_build_array(m.school_id, m.role, m.id, m.created_at)
+                                        ORDER BY m.created_at), '[]')
                  FROM tenants_membership m
                 WHERE m.user_id = u.id AND m.revoked_at IS NULL) AS schools,
               (SELECT coalesce(json_agg(json_build_array(om.org_unit_id, ou.kind, om.role)), '[]')
@@ -209,8 +210,14 @@ async def load_principal(access_token: str) -> Principal:
     if row is None or row["revoked_at"] is not None or not row["is_active"]:
         raise Unauthenticated("session has ended; sign in again", code="INVALID_TOKEN")
     school_roles: dict[UUID, set[Role]] = {}
-    for school_id, role in json.loads(row["schools"]):
+    school_grants = []
+    for school_id, role, membership_id, created_at in json.loads(row["schools"]):
         school_roles.setdefault(UUID(school_id), set()).add(Role(role))
+        school_grants.append(
+            SchoolGrant(
+                UUID(membership_id), UUID(school_id), Role(role), datetime.fromisoformat(created_at)
+            )
+        )
     grants = tuple(
         OfficeGrant(UUID(org_id), kind, Role(role))
         for org_id, kind, role in json.loads(row["offices"])
@@ -220,6 +227,8 @@ async def load_principal(access_token: str) -> Principal:
         session_id=claims.session_id,
         school_roles={k: frozenset(v) for k, v in school_roles.items()},
         office_grants=grants,
+        school_grants=tuple(school_grants),
+        profile=Profile(row["login"], row["full_name"], row["phone"]),
     )
 
 
@@ -289,6 +298,8 @@ async def login_with_firebase(id_token: str, ip: str = "") -> TokenPair:
     """Exchange a Firebase ID token (phone sign-in in the mobile app) for our tokens."""
     if await ratelimit.hit(f"rl:firebase:ip:{ip}", 60) > 60:
         raise RateLimited()
+    from schoolhub.identity import firebase  # firebase-admin is heavy; load it on first use
+
     try:
         claims: dict[str, Any] = await firebase.verify_id_token(id_token)
     except ValueError as exc:

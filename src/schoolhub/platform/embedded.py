@@ -56,13 +56,11 @@ def start_redis(data_dir: Path, services: EmbeddedServices) -> str:
     return f"unix://{socket_path}"
 
 
-def ensure_services(
-    data_dir: Path, database_url: str | None, redis_url: str | None
-) -> EmbeddedServices:
-    """Start whatever is not configured; return the URLs to use."""
-    services = EmbeddedServices(database_url=database_url, redis_url=redis_url)
-    if not database_url:
+def ensure_services(data_dir: Path, *, postgres: bool, redis: bool) -> EmbeddedServices:
+    """Start the embedded services asked for; their URLs are set on the result."""
+    services = EmbeddedServices()
+    if postgres:
         services.database_url = start_postgres(data_dir, services)
-    if not redis_url:
+    if redis:
         services.redis_url = start_redis(data_dir, services)
     return services

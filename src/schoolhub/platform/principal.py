@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
@@ -42,11 +43,30 @@ class OfficeGrant:
 
 
 @dataclass(frozen=True)
+class SchoolGrant:
+    """One live membership of the caller (loaded with the principal, so ``me`` needs no query)."""
+
+    membership_id: UUID
+    school_id: UUID
+    role: Role
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Profile:
+    login: str
+    full_name: str
+    phone: str | None
+
+
+@dataclass(frozen=True)
 class Principal:
     user_id: UUID | None
     session_id: UUID | None = None
     school_roles: Mapping[UUID, frozenset[Role]] = field(default_factory=dict)
     office_grants: tuple[OfficeGrant, ...] = ()
+    school_grants: tuple[SchoolGrant, ...] = ()
+    profile: Profile | None = None
 
     @property
     def is_authenticated(self) -> bool:

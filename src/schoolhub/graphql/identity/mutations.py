@@ -31,8 +31,9 @@ class IdentityMutations:
 
     @strawberry.mutation(description="End the current session (all its refresh tokens).")
     async def logout(self, info: Info) -> OkPayload:
+        principal = info.context.require_principal()  # auth errors stay top-level
         try:
-            await identity.logout(info.context.require_principal(), info.context.ip)
+            await identity.logout(principal, info.context.ip)
         except DomainError as exc:
             return OkPayload(errors=[UserError.of(exc)])
         return OkPayload(ok=True)

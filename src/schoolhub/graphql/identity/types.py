@@ -14,8 +14,6 @@ from schoolhub.graphql.errors import UserError
 from schoolhub.graphql.tenants.types import Membership, OfficeMembership
 from schoolhub.identity.service import TokenPair
 from schoolhub.platform import db
-from schoolhub.platform.principal import Role as DomainRole
-from schoolhub.tenants import repository as tenants_repo
 
 
 @strawberry.type(description="A person. One account per person across the whole province.")
@@ -33,26 +31,32 @@ class User(relay.Node):
     @strawberry.field(
         description="The user's school memberships; only visible to the user themself."
     )
-    async def memberships(self, info: Info) -> list[Membership]:
+    def memberships(self, info: Info) -> list[Membership]:
+        # Loaded with the principal for this request: no query, and never another user's.
         principal = info.context.principal_value
-        if str(principal.user_id) != self.id or principal.user_id is None:
+        if principal.user_id is None or str(principal.user_id) != self.id:
             return []
-        async with db.identity(principal.user_id):
-            rows = await tenants_repo.my_memberships(principal.user_id)
-        return [Membership.from_row(r) for r in rows]
+        return [
+            Membership(
+                id=str(g.membership_id),
+                role=g.role,
+                created_at=g.created_at,
+                school_uuid=g.school_id,
+                user_uuid=principal.user_id,
+            )
+            for g in principal.school_grants
+        ]
 
     @strawberry.field(
         description="Department or district roles; only visible to the user themself."
     )
-    async def office_memberships(self, info: Info) -> list[OfficeMembership]:
+    def office_memberships(self, info: Info) -> list[OfficeMembership]:
         principal = info.context.principal_value
-        if str(principal.user_id) != self.id or principal.user_id is None:
+        if principal.user_id is None or str(principal.user_id) != self.id:
             return []
-        async with db.system():
-            rows = await tenants_repo.my_office_memberships(principal.user_id)
         return [
-            OfficeMembership(role=DomainRole(r["role"]), org_unit_uuid=r["org_unit_id"])
-            for r in rows
+            OfficeMembership(role=g.role, org_unit_uuid=g.org_unit_id)
+            for g in principal.office_grants
         ]
 
     @classmethod

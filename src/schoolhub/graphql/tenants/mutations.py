@@ -61,10 +61,11 @@ class TenantMutations:
     async def create_org_unit(
         self, info: Info, kind: OrgUnitKind, code: str, name: str, parent_id: strawberry.ID
     ) -> OrgUnitPayload:
+        principal = info.context.require_principal()  # auth errors stay top-level
         try:
             parent = ids.decode(parent_id, "OrgUnit", "parentId")
             row = await tenants.create_org_unit(
-                info.context.require_principal(),
+                principal,
                 kind=kind.value,
                 code=code,
                 name=name,
@@ -76,10 +77,11 @@ class TenantMutations:
 
     @strawberry.mutation(description="Department admins: create a school (a new tenant).")
     async def provision_school(self, info: Info, input: ProvisionSchoolInput) -> SchoolPayload:
+        principal = info.context.require_principal()  # auth errors stay top-level
         try:
             unit = ids.decode(input.org_unit_id, "OrgUnit", "orgUnitId")
             row = await tenants.provision_school(
-                info.context.require_principal(),
+                principal,
                 code=input.code,
                 name=input.name,
                 level=input.level.value,
@@ -95,9 +97,10 @@ class TenantMutations:
     async def move_school(
         self, info: Info, school_id: strawberry.ID, org_unit_id: strawberry.ID
     ) -> SchoolPayload:
+        principal = info.context.require_principal()  # auth errors stay top-level
         try:
             row = await tenants.move_school(
-                info.context.require_principal(),
+                principal,
                 ids.decode(school_id, "School", "schoolId"),
                 ids.decode(org_unit_id, "OrgUnit", "orgUnitId"),
             )
@@ -114,9 +117,10 @@ class TenantMutations:
         phone: str | None = None,
         password: str | None = None,
     ) -> UserPayload:
+        principal = info.context.require_principal()  # auth errors stay top-level
         try:
             row = await tenants.create_user(
-                info.context.require_principal(),
+                principal,
                 login=login,
                 full_name=full_name,
                 phone=phone,
@@ -134,9 +138,10 @@ class TenantMutations:
         user_id: strawberry.ID,
         role: Role,
     ) -> MembershipPayload:
+        principal = info.context.require_principal()  # auth errors stay top-level
         try:
             row = await tenants.grant_membership(
-                info.context.require_principal(),
+                principal,
                 school_id=ids.decode(school_id, "School", "schoolId"),
                 user_id=ids.decode(user_id, "User", "userId"),
                 role=role.value,
@@ -149,9 +154,10 @@ class TenantMutations:
     async def revoke_membership(
         self, info: Info, school_id: strawberry.ID, membership_id: strawberry.ID
     ) -> MembershipPayload:
+        principal = info.context.require_principal()  # auth errors stay top-level
         try:
             row = await tenants.revoke_membership(
-                info.context.require_principal(),
+                principal,
                 school_id=ids.decode(school_id, "School", "schoolId"),
                 membership_id=ids.decode(membership_id, "Membership", "membershipId"),
             )
@@ -167,9 +173,10 @@ class TenantMutations:
         user_id: strawberry.ID,
         role: Role,
     ) -> OkPayload:
+        principal = info.context.require_principal()  # auth errors stay top-level
         try:
             await tenants.appoint_office_admin(
-                info.context.require_principal(),
+                principal,
                 org_unit_id=ids.decode(org_unit_id, "OrgUnit", "orgUnitId"),
                 user_id=ids.decode(user_id, "User", "userId"),
                 role=role.value,

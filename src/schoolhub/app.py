@@ -15,6 +15,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.litestar import make_graphql_controller
 
+from schoolhub import web
 from schoolhub.graphql.context import Context, bearer, context_getter
 from schoolhub.graphql.schema import build_schema
 from schoolhub.platform import db, jobs
@@ -166,7 +167,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
             await db.DB.stop()
 
     return Litestar(
-        route_handlers=[live, ready, plain_me, _graphql_controller(settings)],
+        route_handlers=[live, ready, plain_me, *web.ROUTES, _graphql_controller(settings)],
         lifespan=[lifespan],
         after_request=_no_store,
         request_max_body_size=1_000_000,

@@ -1,3 +1,6 @@
 """Imports every domain's ``tasks`` module so their outbox handlers are registered in workers."""
 
-import schoolhub.tenants.tasks  # noqa: F401
+import schoolhub.payments.tasks
+import schoolhub.realtime.tasks
+import schoolhub.tenants.tasks
+import schoolhub.workspace.tasks  # noqa: F401

@@ -14,7 +14,7 @@ from schoolhub.platform.jobs import dispatch_outbox
 from tests.support import factories
 from tests.support.gql import GraphQLClient
 
-SUBSCRIPTION_ATTACKS = {"schoolEvents": "test_cross_school_subscription_is_refused"}
+ISOLATION_COVERS = {"schoolEvents": "test_cross_school_subscription_is_refused"}
 SUB = "subscription($s: ID!) { schoolEvents(schoolId: $s) { type payload } }"
 
 

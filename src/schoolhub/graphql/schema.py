@@ -10,19 +10,22 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, Info
 
 from graphql import GraphQLError
+from schoolhub.graphql import payments as gql_payments
+from schoolhub.graphql import realtime as gql_realtime
+from schoolhub.graphql import workspace as gql_workspace
 from schoolhub.graphql.errors import classify
 from schoolhub.graphql.identity.mutations import IdentityMutations
 from schoolhub.graphql.identity.types import User
 from schoolhub.graphql.limits import Limits, NoIntrospectionRule, make_rule
 from schoolhub.graphql.node import NodeQueries
-from schoolhub.graphql.subscriptions import Subscription
+from schoolhub.graphql.subscriptions import TenantSubscriptions
 from schoolhub.graphql.tenants.mutations import TenantMutations
 from schoolhub.graphql.tenants.queries import TenantQueries
 from schoolhub.graphql.tenants.types import Membership, OrgUnit, School
 
 
 @strawberry.type
-class Query(NodeQueries, TenantQueries):
+class MeQuery:
     @strawberry.field(description="The signed-in user, with memberships across schools.")
     def me(self, info: Info) -> User:
         principal = info.context.require_principal()
@@ -36,9 +39,25 @@ class Query(NodeQueries, TenantQueries):
         )
 
 
-@strawberry.type
-class Mutation(IdentityMutations, TenantMutations):
-    pass
+def _merge(name: str, parts: tuple[type, ...]) -> type:
+    """One root type from the domains' parts (each domain's graphql package lists its own)."""
+    return strawberry.type(type(name, parts, {}))
+
+
+DOMAIN_PACKAGES = (gql_workspace, gql_payments, gql_realtime)
+
+Query = _merge(
+    "Query",
+    (MeQuery, NodeQueries, TenantQueries, *(q for d in DOMAIN_PACKAGES for q in d.QUERIES)),
+)
+Mutation = _merge(
+    "Mutation",
+    (IdentityMutations, TenantMutations, *(m for d in DOMAIN_PACKAGES for m in d.MUTATIONS)),
+)
+Subscription = _merge(
+    "Subscription", (TenantSubscriptions, *(s for d in DOMAIN_PACKAGES for s in d.SUBSCRIPTIONS))
+)
+EXTRA_TYPES = tuple(t for d in DOMAIN_PACKAGES for t in d.TYPES)
 
 
 class SchoolHubSchema(strawberry.Schema):
@@ -58,7 +77,7 @@ def build_schema(*, production: bool, limits: Limits | None = None) -> SchoolHub
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        types=[School, OrgUnit, Membership, User],
+        types=[School, OrgUnit, Membership, User, *EXTRA_TYPES],
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
             lambda: AddValidationRules(rules),

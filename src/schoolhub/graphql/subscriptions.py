@@ -29,7 +29,7 @@ class SchoolEvent:
 
 
 @strawberry.type
-class Subscription:
+class TenantSubscriptions:
     @strawberry.subscription(description="Live events of a school (membership changes, ...).")
     async def school_events(
         self, info: Info, school_id: strawberry.ID

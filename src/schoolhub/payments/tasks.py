@@ -1,0 +1,1 @@
+"""Outbox handlers of the payments domain (registered with ``platform.events.handles``)."""

@@ -1,0 +1,1 @@
+"""Outbox handlers of the realtime domain (registered with ``platform.events.handles``)."""

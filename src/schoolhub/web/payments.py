@@ -1,0 +1,5 @@
+"""HTTP routes of the payments domain."""
+
+from typing import Any
+
+ROUTES: list[Any] = []

@@ -1,0 +1,1 @@
+"""Outbox handlers of the workspace domain (registered with ``platform.events.handles``)."""

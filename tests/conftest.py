@@ -72,6 +72,7 @@ def settings(database: str, servers: tuple[str, str], firebase_certs: FirebaseCe
         firebase_project_id="schoolhub-test",
         firebase_cert_url=firebase_certs.url,
         login_rate_per_minute=1000,
+        db_pool_max=6,
     )
     set_current(cfg)
     return cfg

@@ -19,8 +19,14 @@ import strawberry
 
 from graphql import GraphQLError, GraphQLSyntaxError
 from schoolhub.identity.errors import AuthErrorCode
+from schoolhub.payments.errors import PaymentsErrorCode
 from schoolhub.platform.errors import DomainError
+from schoolhub.realtime.errors import RealtimeErrorCode
 from schoolhub.tenants.errors import TenantErrorCode
+from schoolhub.workspace.attendance.errors import AttendanceErrorCode
+from schoolhub.workspace.documents.errors import DocumentsErrorCode
+from schoolhub.workspace.people.errors import WorkspacePeopleErrorCode
+from schoolhub.workspace.structure.errors import WorkspaceStructureErrorCode
 
 log = logging.getLogger("schoolhub.graphql")
 
@@ -44,7 +50,17 @@ _GENERIC = [
     "INTROSPECTION_DISABLED",
     "BAD_REQUEST",
 ]
-_ALL_CODES = sorted({*_GENERIC, *AuthErrorCode, *TenantErrorCode})
+_DOMAIN_ENUMS: tuple[type[Enum], ...] = (
+    AuthErrorCode,
+    TenantErrorCode,
+    WorkspaceStructureErrorCode,
+    WorkspacePeopleErrorCode,
+    AttendanceErrorCode,
+    DocumentsErrorCode,
+    PaymentsErrorCode,
+    RealtimeErrorCode,
+)
+_ALL_CODES = sorted({*_GENERIC, *(str(m.value) for e in _DOMAIN_ENUMS for m in e)})
 
 _ErrorCodeEnum = cast("type[Enum]", Enum("ErrorCode", {c: c for c in _ALL_CODES}))
 ErrorCode = strawberry.enum(

@@ -1,11 +1,9 @@
-"""GraphQL parts of the workspace domain. ``schoolhub.graphql.schema`` merges these into the roots.
+"""GraphQL parts of the workspace domain, merged from its four areas."""
 
-Add query/mutation/subscription classes (plain ``@strawberry.type`` classes with fields) to the
-tuples below, extra types that are only reachable through interfaces to ``TYPES``, and register Node
-resolvers with ``schoolhub.graphql.node.register``.
-"""
+from schoolhub.graphql.workspace import attendance, documents, people, structure
 
-QUERIES: tuple[type, ...] = ()
-MUTATIONS: tuple[type, ...] = ()
-SUBSCRIPTIONS: tuple[type, ...] = ()
-TYPES: tuple[type, ...] = ()
+_AREAS = (structure, people, attendance, documents)
+QUERIES: tuple[type, ...] = tuple(q for a in _AREAS for q in a.QUERIES)
+MUTATIONS: tuple[type, ...] = tuple(m for a in _AREAS for m in a.MUTATIONS)
+SUBSCRIPTIONS: tuple[type, ...] = tuple(s for a in _AREAS for s in a.SUBSCRIPTIONS)
+TYPES: tuple[type, ...] = tuple(t for a in _AREAS for t in a.TYPES)

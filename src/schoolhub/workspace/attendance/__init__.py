@@ -1,0 +1,1 @@
+"""Attendance, leave requests, monthly reports."""

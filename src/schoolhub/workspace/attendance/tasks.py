@@ -1,0 +1,1 @@
+"""Outbox handlers (attendance, leave requests, monthly reports)."""

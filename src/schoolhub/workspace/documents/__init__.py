@@ -1,0 +1,1 @@
+"""Official documents (công văn), tasks, file storage."""

@@ -1,0 +1,1 @@
+"""Outbox handlers (official documents (công văn), tasks, file storage)."""

@@ -1,0 +1,1 @@
+"""Staff directory, students, guardians, bulk import, search, school profile."""

@@ -1,0 +1,1 @@
+"""Outbox handlers (staff directory, students, guardians, bulk import, search, school profile)."""

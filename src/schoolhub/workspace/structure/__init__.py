@@ -1,0 +1,1 @@
+"""School years, terms, subjects, classes, assignments, rooms, timetable, grades and records."""

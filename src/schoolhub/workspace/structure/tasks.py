@@ -1,0 +1,1 @@
+"""Outbox handlers (school years, terms, subjects, classes, assignments, rooms, timetable, grades and records)."""

@@ -121,3 +121,37 @@ async def test_cross_school_subscription_is_refused(server: str, gql: GraphQLCli
     errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
     assert errors[0]["extensions"]["code"] == "NOT_FOUND"
     await ws.close()
+
+
+async def test_revoked_membership_ends_the_stream(server: str, gql: GraphQLClient) -> None:
+    p = await factories.province()
+    a = await factories.school(p)
+    token = await gql.token(a.logins["teacher"])
+    ws = await _connect(server, token)
+    assert (await _recv(ws))["type"] == "connection_ack"
+    await ws.send(
+        json.dumps(
+            {
+                "id": "1",
+                "type": "subscribe",
+                "payload": {"query": SUB, "variables": {"s": ids.encode("School", a.school_id)}},
+            }
+        )
+    )
+    await asyncio.sleep(0.3)
+    from schoolhub.platform import db, pubsub
+    from schoolhub.tenants import service as tenants
+
+    async with db.tenant(a.school_id):
+        row = await db.fetchrow(
+            "SELECT id FROM tenants_membership WHERE user_id = $1", a.user_ids["teacher"]
+        )
+    assert row is not None
+    await tenants.revoke_membership(p.admin, school_id=a.school_id, membership_id=row["id"])
+    await pubsub.publish(pubsub.school_channel(a.school_id, "events"), {"type": "secret.event"})
+    message = await _recv(ws)
+    assert message["type"] in ("error", "next")
+    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+    assert errors[0]["extensions"]["code"] == "FORBIDDEN"
+    assert "secret.event" not in json.dumps(message)
+    await ws.close()

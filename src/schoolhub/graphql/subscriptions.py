@@ -35,18 +35,21 @@ class TenantSubscriptions:
         self, info: Info, school_id: strawberry.ID
     ) -> AsyncGenerator[SchoolEvent, None]:
         school = ids.decode(school_id, "School", "schoolId")
-        token = info.context.connection_params and info.context.connection_params.get("token")
-
-        async def still_allowed() -> bool:
-            try:
-                principal = await identity.load_principal(str(token or ""))
-            except Unauthenticated:
-                return False
-            return principal.is_member(school)
-
         principal = info.context.require_principal()
         if not principal.is_member(school):
             raise NotFound("school")
+        assert principal.user_id is not None and principal.session_id is not None
+
+        async def still_allowed() -> bool:
+            try:
+                current = await identity.principal_for_session(
+                    principal.user_id,
+                    principal.session_id,  # type: ignore[arg-type]
+                )
+            except Unauthenticated:
+                return False
+            return current.is_member(school)
+
         checked = time.monotonic()
         async for message in pubsub.subscribe(pubsub.school_channel(school, "events")):
             is_tick = message.get("type") == "_tick"

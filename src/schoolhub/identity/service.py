@@ -189,7 +189,16 @@ async def load_principal(access_token: str) -> Principal:
     """Verify the access token and load the caller's live memberships (one query)."""
     cfg = settings_mod.current()
     claims = decode_access_token(cfg.jwt_secret, access_token)
-    async with db.identity(claims.user_id):
+    return await principal_for_session(claims.user_id, claims.session_id)
+
+
+async def principal_for_session(user_id: UUID, session_id: UUID) -> Principal:
+    """The principal of a live session, whatever its access token's expiry.
+
+    Long-lived WebSocket subscriptions re-check this before each event: a logout, a revoked session
+    or a removed membership ends the stream, but an access token expiring mid-stream does not.
+    """
+    async with db.identity(user_id):
         row = await db.fetchrow(
             """
             SELECT s.revoked_at, u.is_active, u.login, u.full_name, u.phone,
@@ -204,8 +213,8 @@ async def load_principal(access_token: str) -> Principal:
             FROM identity_session s JOIN identity_user u ON u.id = s.user_id
             WHERE s.id = $1 AND s.user_id = $2
             """,
-            claims.session_id,
-            claims.user_id,
+            session_id,
+            user_id,
         )
     if row is None or row["revoked_at"] is not None or not row["is_active"]:
         raise Unauthenticated("session has ended; sign in again", code="INVALID_TOKEN")
@@ -223,8 +232,8 @@ async def load_principal(access_token: str) -> Principal:
         for org_id, kind, role in json.loads(row["offices"])
     )
     return Principal(
-        user_id=claims.user_id,
-        session_id=claims.session_id,
+        user_id=user_id,
+        session_id=session_id,
         school_roles={k: frozenset(v) for k, v in school_roles.items()},
         office_grants=grants,
         school_grants=tuple(school_grants),

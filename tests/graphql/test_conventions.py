@@ -132,3 +132,26 @@ def test_production_turns_off_introspection_and_suggestions() -> None:
     assert "Did you mean" in dev_error.message
     assert "Did you mean" not in prod_error.message
     assert prod.execute_sync("{ __typename }").errors is None
+
+
+async def test_membership_nodes_resolve_for_self_and_staff_only(gql: GraphQLClient) -> None:
+    from schoolhub.platform import db
+
+    p = await factories.province()
+    a, b = await factories.school(p), await factories.school(p)
+    async with db.tenant(a.school_id):
+        row = await db.fetchrow(
+            "SELECT id FROM tenants_membership WHERE user_id = $1", a.user_ids["guardian"]
+        )
+    assert row is not None
+    gid = ids.encode("Membership", row["id"])
+    query = "query($id: ID!) { node(id: $id) { ... on Membership { id role } } }"
+    expected = {"id": gid, "role": "GUARDIAN"}
+    assert (await gql.ok(query, {"id": gid}, await gql.token(a.logins["guardian"])))[
+        "node"
+    ] == expected
+    assert (await gql.ok(query, {"id": gid}, await gql.token(a.logins["teacher"])))[
+        "node"
+    ] == expected
+    for login in (b.logins["principal"], a.logins["student"]):
+        assert (await gql.ok(query, {"id": gid}, await gql.token(login)))["node"] is None

@@ -16,8 +16,9 @@ from strawberry.types import Info
 
 from schoolhub.graphql import ids
 from schoolhub.graphql.identity.types import User
-from schoolhub.graphql.tenants.types import OrgUnit, School
+from schoolhub.graphql.tenants.types import Membership, OrgUnit, School
 from schoolhub.platform.errors import InvalidInput
+from schoolhub.tenants import service as tenants
 
 Resolver = Callable[[Info, list[UUID]], Awaitable[dict[UUID, Any]]]
 MAX_NODES = 100
@@ -38,7 +39,17 @@ async def _org_units(info: Info, keys: list[UUID]) -> dict[UUID, Any]:
     return {k: OrgUnit.from_row(r) for k, r in zip(keys, rows, strict=True) if r}
 
 
-RESOLVERS: dict[str, Resolver] = {"School": _schools, "User": _users, "OrgUnit": _org_units}
+async def _memberships(info: Info, keys: list[UUID]) -> dict[UUID, Any]:
+    rows = await tenants.memberships_by_ids(info.context.require_principal(), keys)
+    return {r["id"]: Membership.from_row(r) for r in rows}
+
+
+RESOLVERS: dict[str, Resolver] = {
+    "School": _schools,
+    "User": _users,
+    "OrgUnit": _org_units,
+    "Membership": _memberships,
+}
 
 
 def register(type_name: str, resolver: Resolver) -> None:

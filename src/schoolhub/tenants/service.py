@@ -363,3 +363,38 @@ async def appoint_office_admin(
             details={"role": role},
         )
     return row
+
+
+async def memberships_by_ids(principal: Principal, ids: list[UUID]) -> list[dict[str, Any]]:
+    """Memberships the caller may see: their own, and those of schools where they are staff (or
+    any school for the department). One tenant-scoped read per school, never a cross-school query."""
+    user_id = principal.require_user()
+    wanted = set(ids)
+    found: list[dict[str, Any]] = []
+    own = [g.membership_id for g in principal.school_grants if g.membership_id in wanted]
+    if own:
+        async with db.identity(user_id):
+            found += await db.fetch(
+                "SELECT id, school_id, user_id, role, created_at FROM tenants_membership"
+                " WHERE id = ANY($1::uuid[]) AND user_id = $2 AND revoked_at IS NULL",
+                own,
+                user_id,
+            )
+    staff_schools = [
+        s
+        for s, roles in principal.school_roles.items()
+        if roles & {Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.TEACHER, Role.ACCOUNTANT, Role.STAFF}
+    ]
+    remaining = wanted - {r["id"] for r in found}
+    for school_id in staff_schools:
+        if not remaining:
+            break
+        async with db.tenant(school_id, user_id):
+            rows = await db.fetch(
+                "SELECT id, school_id, user_id, role, created_at FROM tenants_membership"
+                " WHERE id = ANY($1::uuid[]) AND revoked_at IS NULL",
+                list(remaining),
+            )
+        found += rows
+        remaining -= {r["id"] for r in rows}
+    return found

@@ -12,6 +12,7 @@ from typing import Any
 from litestar import Litestar, Request, Response, get
 from litestar.datastructures import State
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
+from litestar_saq import SAQConfig, SAQPlugin
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.litestar import make_graphql_controller
 
@@ -136,6 +137,16 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     if run_worker is None:
         run_worker = not settings.is_production
     runtime = Runtime(settings=settings, run_worker=run_worker)
+    # The queue object is created now (it connects lazily) so litestar-saq can expose it to handlers
+    # (dependency `task_queues`) and, in development, serve its dashboard at /saq.
+    queue = jobs.make_queue(settings.redis_url or "redis://127.0.0.1:6379/0")
+    saq_plugin = SAQPlugin(
+        SAQConfig(
+            queue_instances={jobs.QUEUE_NAME: queue},
+            web_enabled=not settings.is_production,
+            use_server_lifespan=False,
+        )
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -147,7 +158,6 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         )
         assert settings.redis_url
         redis_mod.connect(settings.redis_url)
-        queue = jobs.make_queue(settings.redis_url)
         runtime.relay = jobs.OutboxRelay(queue)
         runtime.relay.start()
         worker = jobs.make_worker(queue) if runtime.run_worker else None
@@ -168,6 +178,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
 
     return Litestar(
         route_handlers=[live, ready, plain_me, *web.ROUTES, _graphql_controller(settings)],
+        plugins=[saq_plugin],
         lifespan=[lifespan],
         after_request=_no_store,
         request_max_body_size=1_000_000,

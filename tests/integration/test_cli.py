@@ -211,3 +211,28 @@ async def test_worker_command_processes_the_outbox(
         redis.kill()
         for relay in paused:
             relay.start()
+
+
+async def test_saq_dashboard_in_development_only(app: httpx.AsyncClient) -> None:
+    """litestar-saq serves the job dashboard in development; production turns it off."""
+    from litestar.testing import TestClient
+
+    from schoolhub.app import create_app
+    from schoolhub.platform.settings import Environment, Settings
+
+    from schoolhub.platform import settings as settings_mod
+
+    assert (await app.get("/saq/api/queues")).status_code == 200
+    previous = settings_mod.current()
+    try:
+        prod = create_app(
+            Settings(
+                env=Environment.PRODUCTION,
+                database_url="postgresql:///x",
+                redis_url="redis://127.0.0.1:1/0",
+                jwt_secret="z" * 40,
+            )
+        )
+        assert TestClient(prod).get("/saq/api/queues").status_code == 404
+    finally:
+        settings_mod.set_current(previous)

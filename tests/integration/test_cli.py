@@ -218,9 +218,8 @@ async def test_saq_dashboard_in_development_only(app: httpx.AsyncClient) -> None
     from litestar.testing import TestClient
 
     from schoolhub.app import create_app
-    from schoolhub.platform.settings import Environment, Settings
-
     from schoolhub.platform import settings as settings_mod
+    from schoolhub.platform.settings import Environment, Settings
 
     assert (await app.get("/saq/api/queues")).status_code == 200
     previous = settings_mod.current()

@@ -40,6 +40,12 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply database migrations (as the owner role)")
     worker = sub.add_parser("worker", help="run a queue worker and the outbox relay")
     worker.add_argument("--concurrency", type=int, default=10)
+    sfu = sub.add_parser(
+        "sfu-worker", help="run SFU worker processes (one per core) for live rooms"
+    )
+    sfu.add_argument(
+        "--processes", type=int, default=None, help="default: SCHOOLHUB_SFU_PROCESSES or CPUs"
+    )
     demo = sub.add_parser("demo-data", help="load the demo province (Quảng Trị)")
     demo.add_argument("--json", action="store_true", help="print every demo account as JSON")
     return parser
@@ -192,6 +198,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(_worker(settings, args.concurrency))
         elif args.command == "serve":
             _serve(settings, args)
+        elif args.command == "sfu-worker":
+            from schoolhub.realtime.placement.worker import run_sfu_workers
+
+            assert settings.redis_url
+            os.environ["REDIS_URL"] = settings.redis_url  # the worker processes read it
+            return run_sfu_workers(args.processes)
     except (CommandError, ConfigurationError) as exc:
         print(f"schoolhub {args.command}: error: {exc}", file=sys.stderr)
         return 1

@@ -1,11 +1,12 @@
-"""GraphQL parts of the realtime domain. ``schoolhub.graphql.schema`` merges these into the roots.
+"""GraphQL parts of the realtime domain (live class sessions). ``schoolhub.graphql.schema`` merges
+these into the roots."""
 
-Add query/mutation/subscription classes (plain ``@strawberry.type`` classes with fields) to the
-tuples below, extra types that are only reachable through interfaces to ``TYPES``, and register Node
-resolvers with ``schoolhub.graphql.node.register``.
-"""
+from schoolhub.graphql.realtime.mutations import RealtimeMutations
+from schoolhub.graphql.realtime.queries import RealtimeQueries
+from schoolhub.graphql.realtime.subscriptions import RealtimeSubscriptions
+from schoolhub.graphql.realtime.types import LiveParticipant
 
-QUERIES: tuple[type, ...] = ()
-MUTATIONS: tuple[type, ...] = ()
-SUBSCRIPTIONS: tuple[type, ...] = ()
-TYPES: tuple[type, ...] = ()
+QUERIES: tuple[type, ...] = (RealtimeQueries,)
+MUTATIONS: tuple[type, ...] = (RealtimeMutations,)
+SUBSCRIPTIONS: tuple[type, ...] = (RealtimeSubscriptions,)
+TYPES: tuple[type, ...] = (LiveParticipant,)

@@ -1,0 +1,445 @@
+"""File storage: one interface, a local-disk implementation, signed expiring download links.
+
+Design note (RELIABILITY.md §3.4 item 4):
+
+* Every object key starts with its owner: ``school/<school_id>/...`` or ``office/<org_unit_id>/...``.
+  Keys are generated here (never taken from a client as-is) and validated against a strict pattern,
+  so a key can neither escape the storage root nor name another owner's prefix by accident.
+* Uploads are checked before anything is written: at most ``MAX_BYTES`` and one of a few types,
+  recognised by their magic bytes (a ``.pdf`` that is really a ZIP is refused). The stored content
+  type is the detected one, never the client's claim.
+* A download link is ``/files/<token>``: an HMAC-SHA256 signed, expiring reference to (key, the
+  school or office it was issued for). The key is derived from ``settings.jwt_secret`` with a
+  purpose label, so a JWT can never be replayed as a file token or vice versa. The HTTP route
+  (``schoolhub.web.workspace_documents``) also requires a Bearer token whose principal belongs to
+  the link's school (or office): a leaked link alone is useless, and school A's link is a 404 for a
+  user of school B.
+* ``S3Storage`` speaks to any S3-compatible store (AWS, MinIO, Viettel/FPT object storage) with
+  SigV4 *presigned* requests over httpx (no SDK dependency). Clients still download through
+  ``/files/<token>`` so the school check happens in our code; the bucket is never public.
+  Payments receipts and realtime recordings should depend on the ``Storage`` protocol only.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import io
+import json
+import os
+import re
+import time
+import uuid
+import zipfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import quote, urlsplit
+from uuid import UUID
+
+import anyio
+import httpx
+
+from schoolhub.platform.errors import DomainError, InvalidInput, NotFound
+
+MAX_BYTES = 20 * 1024 * 1024
+CHUNK = 256 * 1024
+KEY_RE = re.compile(
+    r"^(school|office)/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    r"/[a-z0-9_-]{1,32}/[0-9a-f]{32}\.(pdf|docx|xlsx|jpg|png)$"
+)
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "jpg": "image/jpeg",
+    "png": "image/png",
+}
+_EXT_ALIASES = {"jpeg": "jpg"}
+
+
+class FileError(DomainError):
+    """Codes are mirrored in ``DocumentsErrorCode`` so the GraphQL enum carries them."""
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    key: str
+    filename: str
+    content_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class SignedRef:
+    key: str
+    school_id: UUID | None
+    org_unit_id: UUID | None
+    expires_at: int
+
+
+def detect_type(data: bytes) -> str | None:
+    """The file's real type from its content (None if not one of the allowed types)."""
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, ValueError):
+            return None
+        if "[Content_Types].xml" not in names:
+            return None
+        if any(n.startswith("word/") for n in names):
+            return "docx"
+        if any(n.startswith("xl/") for n in names):
+            return "xlsx"
+    return None
+
+
+def check_upload(filename: str, data: bytes) -> str:
+    """Validate an upload; return its extension. Raises a coded ``FileError``; writes nothing."""
+    if len(data) > MAX_BYTES:
+        raise FileError(
+            f"file is larger than {MAX_BYTES // (1024 * 1024)} MB",
+            code="FILE_TOO_LARGE",
+            field="file",
+        )
+    if not data:
+        raise FileError("file is empty", code="FILE_TYPE_NOT_ALLOWED", field="file")
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    ext = _EXT_ALIASES.get(ext, ext)
+    detected = detect_type(data)
+    if detected is None or detected != ext:
+        raise FileError(
+            "only pdf, docx, xlsx, jpg and png files are accepted (checked by content)",
+            code="FILE_TYPE_NOT_ALLOWED",
+            field="file",
+        )
+    return detected
+
+
+def clean_filename(filename: str) -> str:
+    name = os.path.basename(filename.replace("\\", "/")).strip()
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '"<>|:*?')
+    return name[:200] or "file"
+
+
+def new_key(*, school_id: UUID | None, org_unit_id: UUID | None, area: str, ext: str) -> str:
+    if (school_id is None) == (org_unit_id is None):
+        raise ValueError("a key belongs to exactly one school or one office")
+    owner = f"school/{school_id}" if school_id else f"office/{org_unit_id}"
+    key = f"{owner}/{area}/{uuid.uuid4().hex}.{ext}"
+    if not KEY_RE.match(key):
+        raise ValueError(f"bad key {key!r}")
+    return key
+
+
+def key_owner(key: str) -> tuple[str, UUID]:
+    if not KEY_RE.match(key):
+        raise InvalidInput("malformed file key", code="INVALID_FILE_KEY", field="key")
+    kind, owner, _ = key.split("/", 2)
+    return kind, UUID(owner)
+
+
+class LinkSigner:
+    """HMAC-signed, expiring file references (the key is derived, never the JWT secret itself)."""
+
+    def __init__(self, secret: str) -> None:
+        if not secret:
+            raise ValueError("a signing secret is required")
+        self._key = hmac.new(secret.encode(), b"schoolhub.storage.link.v1", hashlib.sha256).digest()
+
+    def _mac(self, body: bytes) -> str:
+        digest = hmac.new(self._key, body, hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+    def sign(
+        self,
+        key: str,
+        expires_in: int,
+        *,
+        school_id: UUID | None = None,
+        org_unit_id: UUID | None = None,
+        now: float | None = None,
+    ) -> str:
+        if (school_id is None) == (org_unit_id is None):
+            raise ValueError("a link is issued for exactly one school or one office")
+        if not 1 <= expires_in <= 3600:
+            raise ValueError("links live between 1 second and 1 hour")
+        key_owner(key)
+        exp = int((now if now is not None else time.time()) + expires_in)
+        claims = {"k": key, "e": exp, "s": str(school_id or ""), "o": str(org_unit_id or "")}
+        body = base64.urlsafe_b64encode(json.dumps(claims, separators=(",", ":")).encode())
+        raw = body.rstrip(b"=")
+        return f"{raw.decode()}.{self._mac(raw)}"
+
+    def verify(self, token: str, *, now: float | None = None) -> SignedRef:
+        """The reference, or ``NotFound`` for anything forged, malformed or expired (no oracle)."""
+        body, _, mac = token.partition(".")
+        if not body or not mac or not hmac.compare_digest(self._mac(body.encode()), mac):
+            raise NotFound("file")
+        try:
+            padded = body + "=" * (-len(body) % 4)
+            claims = json.loads(base64.urlsafe_b64decode(padded.encode()))
+            key, exp = str(claims["k"]), int(claims["e"])
+            school = UUID(claims["s"]) if claims["s"] else None
+            office = UUID(claims["o"]) if claims["o"] else None
+        except (ValueError, KeyError, TypeError) as exc:
+            raise NotFound("file") from exc
+        if exp < (now if now is not None else time.time()):
+            raise NotFound("file")
+        return SignedRef(key=key, school_id=school, org_unit_id=office, expires_at=exp)
+
+
+class Storage(Protocol):
+    async def put(self, key: str, data: bytes) -> None: ...
+
+    async def read(self, key: str) -> bytes: ...
+
+    def open(self, key: str) -> AsyncIterator[bytes]: ...
+
+    async def delete(self, key: str) -> None: ...
+
+    async def exists(self, key: str) -> bool: ...
+
+    def signed_url(
+        self,
+        key: str,
+        expires_in: int,
+        school_id: UUID | None,
+        *,
+        org_unit_id: UUID | None = None,
+    ) -> str: ...
+
+    def verify(self, token: str) -> SignedRef: ...
+
+
+class LocalStorage:
+    """Files under ``<root>/<key>``; writes go to a temporary file then an atomic rename."""
+
+    def __init__(self, root: Path, secret: str, url_prefix: str = "/files") -> None:
+        self.root = root
+        self.signer = LinkSigner(secret)
+        self.url_prefix = url_prefix
+
+    def _path(self, key: str) -> Path:
+        key_owner(key)  # validates the pattern: no "..", no absolute paths
+        return self.root / key
+
+    async def put(self, key: str, data: bytes) -> None:
+        path = self._path(key)
+
+        def _write() -> None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+
+        await anyio.to_thread.run_sync(_write)
+
+    async def read(self, key: str) -> bytes:
+        path = self._path(key)
+        try:
+            return await anyio.to_thread.run_sync(path.read_bytes)
+        except FileNotFoundError as exc:
+            raise NotFound("file") from exc
+
+    async def open(self, key: str) -> AsyncIterator[bytes]:
+        path = self._path(key)
+        try:
+            handle = await anyio.open_file(path, "rb")
+        except FileNotFoundError as exc:
+            raise NotFound("file") from exc
+        async with handle:
+            while chunk := await handle.read(CHUNK):
+                yield chunk
+
+    async def delete(self, key: str) -> None:
+        path = self._path(key)
+        await anyio.to_thread.run_sync(lambda: path.unlink(missing_ok=True))
+
+    async def exists(self, key: str) -> bool:
+        path = self._path(key)
+        return await anyio.to_thread.run_sync(path.is_file)
+
+    def signed_url(
+        self,
+        key: str,
+        expires_in: int,
+        school_id: UUID | None,
+        *,
+        org_unit_id: UUID | None = None,
+    ) -> str:
+        token = self.signer.sign(key, expires_in, school_id=school_id, org_unit_id=org_unit_id)
+        return f"{self.url_prefix}/{token}"
+
+    def verify(self, token: str) -> SignedRef:
+        return self.signer.verify(token)
+
+
+def presign_s3(
+    method: str,
+    *,
+    endpoint: str,
+    bucket: str,
+    key: str,
+    region: str,
+    access_key: str,
+    secret_key: str,
+    expires_in: int,
+    now: datetime,
+    path_style: bool = True,
+) -> str:
+    """A SigV4 query-string-signed URL (AWS "Authenticating Requests: Using Query Parameters")."""
+    parts = urlsplit(endpoint)
+    host = parts.netloc if path_style else f"{bucket}.{parts.netloc}"
+    path = (f"/{bucket}/{key}" if path_style else f"/{key}").replace("//", "/")
+    canonical_path = quote(path, safe="/-_.~")
+    stamp, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
+    scope = f"{day}/{region}/s3/aws4_request"
+    query = {
+        "X-Amz-Algorithm": "AWS4-HMAC-SHA256",
+        "X-Amz-Credential": f"{access_key}/{scope}",
+        "X-Amz-Date": stamp,
+        "X-Amz-Expires": str(expires_in),
+        "X-Amz-SignedHeaders": "host",
+    }
+    canonical_query = "&".join(
+        f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in sorted(query.items())
+    )
+    canonical = "\n".join(
+        [method, canonical_path, canonical_query, f"host:{host}", "", "host", "UNSIGNED-PAYLOAD"]
+    )
+    to_sign = "\n".join(
+        ["AWS4-HMAC-SHA256", stamp, scope, hashlib.sha256(canonical.encode()).hexdigest()]
+    )
+    signing = f"AWS4{secret_key}".encode()
+    for part in (day, region, "s3", "aws4_request"):
+        signing = hmac.new(signing, part.encode(), hashlib.sha256).digest()
+    signature = hmac.new(signing, to_sign.encode(), hashlib.sha256).hexdigest()
+    return f"{parts.scheme}://{host}{canonical_path}?{canonical_query}&X-Amz-Signature={signature}"
+
+
+class S3Storage:
+    """An S3-compatible bucket; every request is a short-lived presigned URL sent with httpx."""
+
+    def __init__(
+        self,
+        *,
+        endpoint: str,
+        bucket: str,
+        region: str,
+        access_key: str,
+        secret_key: str,
+        link_secret: str,
+        path_style: bool = True,
+        url_prefix: str = "/files",
+    ) -> None:
+        self.endpoint, self.bucket, self.region = endpoint.rstrip("/"), bucket, region
+        self._access, self._secret, self.path_style = access_key, secret_key, path_style
+        self.signer = LinkSigner(link_secret)
+        self.url_prefix = url_prefix
+
+    def _url(self, method: str, key: str) -> str:
+        key_owner(key)
+        return presign_s3(
+            method,
+            endpoint=self.endpoint,
+            bucket=self.bucket,
+            key=key,
+            region=self.region,
+            access_key=self._access,
+            secret_key=self._secret,
+            expires_in=60,
+            now=datetime.now(UTC),
+            path_style=self.path_style,
+        )
+
+    async def put(self, key: str, data: bytes) -> None:
+        async with httpx.AsyncClient(timeout=60) as http:
+            response = await http.put(self._url("PUT", key), content=data)
+        response.raise_for_status()
+
+    async def read(self, key: str) -> bytes:
+        async with httpx.AsyncClient(timeout=60) as http:
+            response = await http.get(self._url("GET", key))
+        if response.status_code == 404:
+            raise NotFound("file")
+        response.raise_for_status()
+        return response.content
+
+    async def open(self, key: str) -> AsyncIterator[bytes]:
+        async with (
+            httpx.AsyncClient(timeout=60) as http,
+            http.stream("GET", self._url("GET", key)) as response,
+        ):
+            if response.status_code == 404:
+                raise NotFound("file")
+            response.raise_for_status()
+            async for chunk in response.aiter_bytes(CHUNK):
+                yield chunk
+
+    async def delete(self, key: str) -> None:
+        async with httpx.AsyncClient(timeout=30) as http:
+            response = await http.delete(self._url("DELETE", key))
+        if response.status_code not in (200, 204, 404):
+            response.raise_for_status()
+
+    async def exists(self, key: str) -> bool:
+        async with httpx.AsyncClient(timeout=30) as http:
+            response = await http.head(self._url("HEAD", key))
+        return response.status_code == 200
+
+    def signed_url(
+        self,
+        key: str,
+        expires_in: int,
+        school_id: UUID | None,
+        *,
+        org_unit_id: UUID | None = None,
+    ) -> str:
+        token = self.signer.sign(key, expires_in, school_id=school_id, org_unit_id=org_unit_id)
+        return f"{self.url_prefix}/{token}"
+
+    def verify(self, token: str) -> SignedRef:
+        return self.signer.verify(token)
+
+
+_storage: Storage | None = None
+
+
+def get_storage() -> Storage:
+    """The process-wide storage: S3-compatible when ``SCHOOLHUB_S3_ENDPOINT`` (with ``_BUCKET``,
+    ``_REGION``, ``_ACCESS_KEY``, ``_SECRET_KEY``) is set, else local disk under
+    ``SCHOOLHUB_DATA_DIR/files``."""
+    global _storage
+    from schoolhub.platform import settings as settings_mod
+
+    cfg = settings_mod.current()
+    endpoint = os.environ.get("SCHOOLHUB_S3_ENDPOINT", "")
+    if endpoint and _storage is None:
+        _storage = S3Storage(
+            endpoint=endpoint,
+            bucket=os.environ["SCHOOLHUB_S3_BUCKET"],
+            region=os.environ.get("SCHOOLHUB_S3_REGION", "us-east-1"),
+            access_key=os.environ["SCHOOLHUB_S3_ACCESS_KEY"],
+            secret_key=os.environ["SCHOOLHUB_S3_SECRET_KEY"],
+            link_secret=cfg.jwt_secret,
+        )
+    root = cfg.data_dir / "files"
+    if _storage is None or (isinstance(_storage, LocalStorage) and _storage.root != root):
+        _storage = LocalStorage(root, cfg.jwt_secret)
+    return _storage
+
+
+def set_storage(storage: Storage | None) -> None:
+    global _storage
+    _storage = storage

@@ -1,6 +1,13 @@
 """GraphQL parts: school years, terms, subjects, classes, assignments, rooms, timetable, grades and records. Merged by ``schoolhub.graphql.workspace``."""
 
-QUERIES: tuple[type, ...] = ()
-MUTATIONS: tuple[type, ...] = ()
+from schoolhub.graphql.workspace.structure.grades import GradeMutations, GradeQueries
+from schoolhub.graphql.workspace.structure.setup import (
+    StructureSetupMutations,
+    StructureSetupQueries,
+)
+from schoolhub.graphql.workspace.structure.timetable import TimetableMutations, TimetableQueries
+
+QUERIES: tuple[type, ...] = (StructureSetupQueries, TimetableQueries, GradeQueries)
+MUTATIONS: tuple[type, ...] = (StructureSetupMutations, TimetableMutations, GradeMutations)
 SUBSCRIPTIONS: tuple[type, ...] = ()
 TYPES: tuple[type, ...] = ()

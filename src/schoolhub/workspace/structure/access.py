@@ -1,0 +1,51 @@
+"""Who may see and change the school structure, timetable and grades (the first wall).
+
+* A caller with no membership in the school gets ``NotFound`` (never a permission hint).
+* Principals and vice-principals manage the structure and the timetable.
+* Only the teacher assigned to a class x subject x term (or the principal) records its grades;
+  only the principal locks grades and decides correction requests.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from schoolhub.platform.errors import NotFound, PermissionDenied
+from schoolhub.platform.principal import MANAGEMENT_ROLES, STAFF_ROLES, Principal, Role
+
+
+def require_member(principal: Principal, school_id: UUID) -> UUID:
+    """The caller's user id; ``NotFound`` for a caller outside the school."""
+    user_id = principal.require_user()
+    if not principal.is_member(school_id):
+        raise NotFound("school")
+    return user_id
+
+
+def require_staff(principal: Principal, school_id: UUID) -> UUID:
+    user_id = require_member(principal, school_id)
+    if not principal.has_school_role(school_id, STAFF_ROLES):
+        raise PermissionDenied("school staff only")
+    return user_id
+
+
+def require_manager(principal: Principal, school_id: UUID) -> UUID:
+    user_id = require_member(principal, school_id)
+    if not principal.has_school_role(school_id, MANAGEMENT_ROLES):
+        raise PermissionDenied("principals and vice-principals only")
+    return user_id
+
+
+def require_principal(principal: Principal, school_id: UUID) -> UUID:
+    user_id = require_member(principal, school_id)
+    if not principal.has_school_role(school_id, {Role.PRINCIPAL}):
+        raise PermissionDenied("the principal only")
+    return user_id
+
+
+def is_manager(principal: Principal, school_id: UUID) -> bool:
+    return principal.has_school_role(school_id, MANAGEMENT_ROLES)
+
+
+def is_principal(principal: Principal, school_id: UUID) -> bool:
+    return principal.has_school_role(school_id, {Role.PRINCIPAL})

@@ -1,0 +1,1 @@
+"""Scores, comments, grade sheets, locking, corrections and student records (học bạ số)."""

@@ -1,0 +1,1 @@
+"""School years, terms, subjects, rooms, classes, teaching assignments."""

@@ -1,0 +1,1 @@
+"""The weekly timetable (thời khoá biểu)."""

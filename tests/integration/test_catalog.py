@@ -11,6 +11,8 @@ REVIEWED_SECURITY_DEFINER = {
     "platform_outbox_claim",
     "platform_outbox_mark_relayed",
     "platform_outbox_pending_count",
+    # payments: maps a VNPay terminal code to its school for the IPN (returns the school id only).
+    "payments_terminal_school",
 }
 
 

@@ -17,7 +17,20 @@ from schoolhub.workspace.documents import service as documents
 from tests.support import factories
 from tests.support.gql import GraphQLClient
 
-ISOLATION_COVERS = dict.fromkeys(("createDocument", "documents", "assignDocumentTask", "updateDocumentTask", "myDocumentTasks", "sendOfficeDocument", "documentDeliveries", "receiveDocumentDelivery", "officeDocuments"), "test_other_school_gets_no_documents")
+ISOLATION_COVERS = dict.fromkeys(
+    (
+        "createDocument",
+        "documents",
+        "assignDocumentTask",
+        "updateDocumentTask",
+        "myDocumentTasks",
+        "sendOfficeDocument",
+        "documentDeliveries",
+        "receiveDocumentDelivery",
+        "officeDocuments",
+    ),
+    "test_other_school_gets_no_documents",
+)
 ROLES = ["principal", "staff", "teacher", "guardian", "district_admin"]
 PDF = b"%PDF-1.4\n" + b"a" * 64
 TABLES = (

@@ -148,9 +148,23 @@ async def dispatch_outbox(
     return "processed"
 
 
+async def reconcile_payments(ctx: Any) -> dict[str, int]:
+    """Cron job: settle VNPay payment intents still pending after expiry (querydr)."""
+    from schoolhub.payments.reconcile import reconcile_all
+
+    return await reconcile_all()
+
+
 def make_worker(queue: Queue, concurrency: int = 10) -> Worker[Any]:
+    from saq import CronJob
+
     worker = Worker(
-        queue, functions=[dispatch_outbox], concurrency=concurrency, shutdown_grace_period_s=10
+        queue,
+        functions=[dispatch_outbox, reconcile_payments],
+        concurrency=concurrency,
+        shutdown_grace_period_s=10,
+        # Every 5 minutes; the unique cron key gives one run per tick across all workers.
+        cron_jobs=[CronJob(reconcile_payments, cron="*/5 * * * *", unique=True, timeout=240)],
     )
     # SAQ installs SIGINT/SIGTERM handlers by default, which would steal them from uvicorn (or from
     # `schoolhub worker`); the owning process handles signals and calls worker.stop() itself.

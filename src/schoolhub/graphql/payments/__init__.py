@@ -1,11 +1,13 @@
-"""GraphQL parts of the payments domain. ``schoolhub.graphql.schema`` merges these into the roots.
+"""GraphQL parts of the payments domain. ``schoolhub.graphql.schema`` merges these into the roots."""
 
-Add query/mutation/subscription classes (plain ``@strawberry.type`` classes with fields) to the
-tuples below, extra types that are only reachable through interfaces to ``TYPES``, and register Node
-resolvers with ``schoolhub.graphql.node.register``.
-"""
+from schoolhub.graphql import node
+from schoolhub.graphql.payments.mutations import PaymentsMutations
+from schoolhub.graphql.payments.queries import PaymentsQueries, _intents, _invoices
 
-QUERIES: tuple[type, ...] = ()
-MUTATIONS: tuple[type, ...] = ()
+node.register("Invoice", _invoices)
+node.register("PaymentIntent", _intents)
+
+QUERIES: tuple[type, ...] = (PaymentsQueries,)
+MUTATIONS: tuple[type, ...] = (PaymentsMutations,)
 SUBSCRIPTIONS: tuple[type, ...] = ()
 TYPES: tuple[type, ...] = ()

@@ -21,6 +21,7 @@ ISOLATION_COVERS = {
     **dict.fromkeys(OPS, "test_other_school_gets_nothing_from_live_rooms"),
     "createMeeting": "test_other_district_gets_nothing_from_meetings",
     "roomEvents": "test_join_tokens_do_not_cross_schools",
+    "roomMinutes": "test_other_school_gets_no_minutes",
 }
 ROLES = ["principal", "teacher", "student", "guardian", "district_admin"]
 
@@ -128,3 +129,40 @@ async def test_join_tokens_do_not_cross_schools(gql: GraphQLClient, server: str)
         finally:
             await client.close()
     await asyncio.sleep(0)
+
+
+async def test_other_school_gets_no_minutes(gql: GraphQLClient) -> None:
+    """B's roles (and B's district admin) against A's class session and A's district meeting."""
+    p = await factories.province()
+    a = await factories.school(p, tag="A")
+    b = await factories.school(p, tag="B")
+    await rt.enrol_student(a)
+    room = await rt.class_session(gql, a)
+    student = await gql.token(a.logins["student"])
+    await gql.ok(rt.JOIN, {"r": room, "o": None}, student)
+    create = (
+        'mutation($o: ID!, $s: [ID!]) { createMeeting(orgUnitId: $o, title: "Họp",'
+        " schoolIds: $s) { room { id } errors { code } } }"
+    )
+    host = await gql.token(a.logins["district_admin"])
+    data = await gql.ok(
+        create,
+        {"o": ids.encode("OrgUnit", a.district_id), "s": [ids.encode("School", a.school_id)]},
+        host,
+    )
+    meeting = data["createMeeting"]["room"]["id"]
+    await gql.ok(rt.JOIN, {"r": meeting, "o": None}, await gql.token(a.logins["principal"]))
+    query = "query($r: ID!) { roomMinutes(roomId: $r) { roomId title attendees { userId } } }"
+    secrets = [
+        ids.encode("User", a.user_ids["student"]),
+        ids.encode("User", a.user_ids["principal"]),
+    ]
+    for role in ROLES:
+        token = await gql.token(b.logins[role])
+        for target in (room, meeting):
+            body = await gql.raw(query, {"r": target}, token)
+            assert (body.get("data") or {}).get("roomMinutes") is None, (role, body)
+            assert not any(x in json.dumps(body) for x in secrets), (role, body)
+            assert {e.get("extensions", {}).get("code") for e in body.get("errors") or []} <= {
+                "NOT_FOUND"
+            }, (role, body)

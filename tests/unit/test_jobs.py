@@ -5,8 +5,13 @@ from schoolhub.platform import jobs
 
 def test_worker_runs_dispatcher_and_reconciliation_cron() -> None:
     worker = jobs.make_worker(jobs.make_queue("redis://127.0.0.1:1/0"))
-    assert set(worker.functions) == {"dispatch_outbox", "reconcile_payments"}
+    assert set(worker.functions) == {
+        "dispatch_outbox",
+        "reconcile_payments",
+        "sync_live_attendance",
+    }
     assert [(c.function, c.cron, c.unique) for c in worker.cron_jobs] == [
-        (jobs.reconcile_payments, "*/5 * * * *", True)
+        (jobs.reconcile_payments, "*/5 * * * *", True),
+        (jobs.sync_live_attendance, "*/10 * * * *", True),
     ]
     assert worker.SIGNALS == []  # the owning process (uvicorn / `schoolhub worker`) handles signals

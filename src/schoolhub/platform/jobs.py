@@ -155,16 +155,26 @@ async def reconcile_payments(ctx: Any) -> dict[str, int]:
     return await reconcile_all()
 
 
+async def sync_live_attendance(ctx: Any) -> int:
+    """Cron job: end live class sessions left open and write their attendance."""
+    from schoolhub.realtime.live_attendance import sync_pending_sessions
+
+    return await sync_pending_sessions()
+
+
 def make_worker(queue: Queue, concurrency: int = 10) -> Worker[Any]:
     from saq import CronJob
 
     worker = Worker(
         queue,
-        functions=[dispatch_outbox, reconcile_payments],
+        functions=[dispatch_outbox, reconcile_payments, sync_live_attendance],
         concurrency=concurrency,
         shutdown_grace_period_s=10,
         # Every 5 minutes; the unique cron key gives one run per tick across all workers.
-        cron_jobs=[CronJob(reconcile_payments, cron="*/5 * * * *", unique=True, timeout=240)],
+        cron_jobs=[
+            CronJob(reconcile_payments, cron="*/5 * * * *", unique=True, timeout=240),
+            CronJob(sync_live_attendance, cron="*/10 * * * *", unique=True, timeout=240),
+        ],
     )
     # SAQ installs SIGINT/SIGTERM handlers by default, which would steal them from uvicorn (or from
     # `schoolhub worker`); the owning process handles signals and calls worker.stop() itself.

@@ -241,6 +241,17 @@ async def close_presence(t: Tables, participant_id: UUID) -> None:
     )
 
 
+async def presence_rows(t: Tables, room_id: UUID) -> list[Row]:
+    """Every presence interval of the room with the participant's user, role and name."""
+    return await db.fetch(
+        "SELECT p.user_id, p.role, u.full_name, pr.joined_at, pr.left_at"
+        f" FROM {t.presence} pr JOIN {t.participant} p ON p.id = pr.participant_id"
+        " JOIN identity_user u ON u.id = p.user_id WHERE p.room_id = $1"
+        " ORDER BY pr.joined_at, pr.id",
+        room_id,
+    )
+
+
 async def end_all_presence(t: Tables, room_id: UUID) -> None:
     await db.execute(
         f"UPDATE {t.presence} SET left_at = now() WHERE left_at IS NULL AND participant_id"

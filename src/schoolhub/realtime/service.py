@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -33,7 +34,7 @@ from schoolhub.platform.errors import (
     Unauthenticated,
 )
 from schoolhub.platform.principal import MANAGEMENT_ROLES, Principal, Role
-from schoolhub.realtime import meetings, tokens, turn
+from schoolhub.realtime import live_attendance, meetings, tokens, turn
 from schoolhub.realtime import repository as repo
 from schoolhub.realtime.backend import get_backend
 from schoolhub.realtime.errors import RealtimeErrorCode as Code
@@ -43,6 +44,7 @@ from schoolhub.realtime.sfu.sdp_policy import parse_media_sections
 
 Row = dict[str, Any]
 HOSTS = frozenset({"host", "co_host"})
+log = logging.getLogger(__name__)
 MAX_CHAT = 1000
 
 
@@ -564,6 +566,11 @@ async def end(principal: Principal, room_id: UUID) -> Row:
         row = await repo.update_room(scope.t, room_id, status="ended", ended_at=datetime.now(UTC))
         await repo.end_all_presence(scope.t, room_id)
         await _log(scope, me, "room.ended")
+    if scope.school_id is not None:  # class session: attendance from presence (see live_attendance)
+        try:
+            await live_attendance.sync_room(scope.school_id, room_id)
+        except Exception:  # left unsynced: the worker's sync_pending_sessions retries
+            log.exception("live attendance of room %s failed", room_id)
     await _call(scope, "close", {})
     assert row is not None
     return row

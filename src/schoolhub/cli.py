@@ -168,6 +168,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, _terminate)
+    from schoolhub.payments import devsim
+
+    if devsim.wanted():  # SCHOOLHUB_VNPAY_SIMULATOR=1 in development: pay on a laptop
+        devsim.start_dev_simulator(f"http://127.0.0.1:{port}")
     print(f"SchoolHub on http://{host}:{port}/graphql ({settings.env.value})", flush=True)
     uvicorn.run(
         create_app(settings),

@@ -16,6 +16,8 @@ ISOLATION_COVERS = dict.fromkeys(CASES, _SCHOOL) | {
     "myOutstandingInvoices": _FAMILY,
     "createPaymentIntent": _FAMILY,
     "cancelPaymentIntent": _FAMILY,
+    "myReceipts": _FAMILY,
+    "receiptDownload": _FAMILY,
 }
 
 B_ROLES = [
@@ -40,7 +42,7 @@ async def test_a_school_never_sees_another_schools_payments(gql: GraphQLClient) 
     ctx = await _ctx(fam)
     await paid_intent(gql, fam, ctx)
     before = await pay.snapshot(fam.a.school_id)
-    victim_ids = [*ctx["invoices"], ctx["intent"], ctx["item"], ctx["refund"]]
+    victim_ids = [*ctx["invoices"], ctx["intent"], ctx["item"], ctx["refund"], ctx["receipt"]]
     for role in B_ROLES:
         token = await gql.token(fam.b.logins[role])
         for name, (document, variables, _, _) in CASES.items():
@@ -81,7 +83,12 @@ async def test_a_guardian_never_sees_another_familys_invoices(gql: GraphQLClient
         payload = body["data"][name]
         assert all(v is None for k, v in payload.items() if k != "errors"), body
         assert payload["errors"][0]["code"] in {"NOT_FOUND", "FORBIDDEN"}, body
-    victim_ids = [*ctx["invoices"], ctx["intent"]]
+    receipts = (await gql.ok("{ myReceipts { id } }", token=token))["myReceipts"]
+    assert receipts == []
+    document, variables, _, _ = CASES["receiptDownload"]
+    download = (await gql.raw(document, variables(ctx), token))["data"]["receiptDownload"]
+    assert download["url"] is None and download["errors"][0]["code"] == "NOT_FOUND"
+    victim_ids = [*ctx["invoices"], ctx["intent"], ctx["receipt"]]
     nodes = await gql.ok("query($i: [ID!]!) { nodes(ids: $i) { id } }", {"i": victim_ids}, token)
     assert nodes["nodes"] == [None] * len(victim_ids)
     # The paying guardian sees their own intent and invoices through node().

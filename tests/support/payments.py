@@ -199,3 +199,34 @@ def simulator(server: str) -> Iterator[str]:
     )
     yield base_url
     stop()
+
+
+async def render_receipts(school_id: UUID) -> int:
+    """Run the pending ``receipt.issued`` outbox events of a school as the worker would."""
+    import json
+
+    from schoolhub.platform import jobs
+
+    async with db.tenant(school_id):
+        pending = await db.fetch(
+            "SELECT id, payload FROM platform_outbox WHERE topic = 'receipt.issued'"
+            " AND processed_at IS NULL ORDER BY id"
+        )
+    for row in pending:
+        payload = row["payload"]
+        await jobs.dispatch_outbox(
+            None,
+            outbox_id=row["id"],
+            topic="receipt.issued",
+            school_id=str(school_id),
+            payload=json.loads(payload) if isinstance(payload, str) else dict(payload),
+        )
+    return len(pending)
+
+
+async def receipts_of(school_id: UUID) -> list[dict[str, Any]]:
+    async with db.tenant(school_id):
+        return await db.fetch(
+            "SELECT r.*, s.full_name AS student_name FROM payments_receipt r"
+            " JOIN workspace_student s ON s.id = r.student_id ORDER BY r.year, r.sequence"
+        )

@@ -14,6 +14,7 @@ from uuid import UUID
 
 import asyncpg
 
+from schoolhub.payments import devsim
 from schoolhub.payments import secrets as sec
 from schoolhub.payments.access import FEE_ADMINS as FEE_STAFF
 from schoolhub.payments.access import require
@@ -113,7 +114,8 @@ async def merchant_client(school_id: UUID) -> VnpayClient | None:
     secret = sec.decrypt_secret(
         row["secret_ciphertext"], row["key_version"], school_id=school_id, tmn_code=row["tmn_code"]
     )
-    return VnpayClient(VnpayMerchant(row["tmn_code"], secret), base_url=row["gateway_url"])
+    # devsim: the development VNPay simulator when it runs (else the configured gateway).
+    return devsim.adopt(VnpayMerchant(row["tmn_code"], secret), row["gateway_url"])
 
 
 async def reencrypt_merchants(school_ids: list[UUID]) -> int:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from schoolhub.payments import intents
+from schoolhub.payments import intents, receipting
 from schoolhub.payments.vnpay import (
     InvalidSignatureError,
     MalformedCallbackError,
@@ -154,6 +154,7 @@ async def credit(intent: dict[str, Any], transaction_no: str | None, response_co
         " FROM payments_intent_invoice ii WHERE ii.intent_id = $1 AND i.id = ii.invoice_id",
         intent["id"],
     )
+    await receipting.issue_for_intent(updated)  # numbered from the school's counter row
     await intents.emit(updated, "payment_intent.succeeded")
 
 

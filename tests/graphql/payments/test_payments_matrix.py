@@ -155,7 +155,38 @@ CASES: dict[str, Case] = {
         {"principal"},
         "payload",
     ),
+    "receipts": (
+        "query($s: ID!) { receipts(schoolId: $s) { id number totalVnd } }",
+        lambda c: {"s": c["school"]},
+        {"accountant", "principal"},
+        "query",
+    ),
+    "myReceipts": (
+        "{ myReceipts { id number } }",
+        lambda c: {},
+        {"guardian"},
+        "list",
+    ),
+    "receiptDownload": (
+        "query($r: ID!) { receiptDownload(receiptId: $r) { url errors { code } } }",
+        lambda c: {"r": c["receipt"]},
+        {"guardian", "accountant", "principal"},
+        "payload",
+    ),
+    "paymentsReportExport": (
+        "query($s: ID!) { paymentsReportExport(schoolId: $s) { url errors { code } } }",
+        lambda c: {"s": c["school"]},
+        {"accountant", "principal"},
+        "payload",
+    ),
+    "districtPaymentsReportExport": (
+        "query($o: ID!) { districtPaymentsReportExport(orgUnitId: $o) { url errors { code } } }",
+        lambda c: {"o": c["district"]},
+        {"district_admin"},
+        "payload",
+    ),
 }
+NEEDS_PAYMENT = {"requestRefund", "approveRefund", "receipts", "myReceipts", "receiptDownload"}
 
 
 async def paid_intent(gql: GraphQLClient, fam: pay.Family, ctx: dict[str, Any]) -> None:
@@ -171,6 +202,14 @@ async def paid_intent(gql: GraphQLClient, fam: pay.Family, ctx: dict[str, Any]) 
         "/payments/vnpay/ipn", params=pay.ipn_params(fam.a, row["txn_ref"], row["amount_vnd"])
     )
     assert reply.json()["RspCode"] == "00"
+    await pay.render_receipts(fam.a.school_id)
+    async with db.tenant(fam.a.school_id):
+        receipt = await db.fetchrow(
+            "SELECT id FROM payments_receipt WHERE intent_id = $1 ORDER BY sequence LIMIT 1",
+            intent_id,
+        )
+    assert receipt is not None
+    ctx["receipt"] = ids.encode("Receipt", receipt["id"])
     refund = await refunds.request_refund(
         pay.staff(fam.a, "accountant"), intent_id, amount_vnd=10_000, reason="Thu trùng"
     )
@@ -190,8 +229,9 @@ async def _token(gql: GraphQLClient, fam: pay.Family, actor: str) -> str | None:
 
 def _result(body: dict[str, Any], name: str, shape: str, ctx: dict[str, Any]) -> Any:
     data = body.get("data") or {}
-    if shape == "list":  # the family's invoices only; others may see their own
-        return [i for i in data.get(name) or [] if i["id"] in ctx["invoices"]] or None
+    if shape == "list":  # the family's invoices/receipts only; others may see their own
+        mine = {*ctx["invoices"], ctx.get("receipt")}
+        return [i for i in data.get(name) or [] if i["id"] in mine] or None
     if shape == "payload":
         payload = data.get(name)
         if payload is None:
@@ -212,7 +252,7 @@ async def test_matrix(gql: GraphQLClient, name: str) -> None:
     document, variables, allowed, shape = CASES[name]
     if name == "cancelPaymentIntent":
         ctx["intent"] = await _intent(gql, fam, ctx)
-    if name in ("requestRefund", "approveRefund"):
+    if name in NEEDS_PAYMENT:
         await paid_intent(gql, fam, ctx)
     actors = [a for a in ACTORS if a not in allowed] + sorted(allowed)
     if "guardian" not in allowed:

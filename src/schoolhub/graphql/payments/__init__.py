@@ -1,13 +1,16 @@
 """GraphQL parts of the payments domain. ``schoolhub.graphql.schema`` merges these into the roots."""
 
 from schoolhub.graphql import node
+from schoolhub.graphql.payments.exports import ExportQueries
 from schoolhub.graphql.payments.mutations import PaymentsMutations
 from schoolhub.graphql.payments.queries import PaymentsQueries, _intents, _invoices
+from schoolhub.graphql.payments.receipts import ReceiptsQueries, _receipts
 
 node.register("Invoice", _invoices)
 node.register("PaymentIntent", _intents)
+node.register("Receipt", _receipts)
 
-QUERIES: tuple[type, ...] = (PaymentsQueries,)
+QUERIES: tuple[type, ...] = (PaymentsQueries, ReceiptsQueries, ExportQueries)
 MUTATIONS: tuple[type, ...] = (PaymentsMutations,)
 SUBSCRIPTIONS: tuple[type, ...] = ()
 TYPES: tuple[type, ...] = ()

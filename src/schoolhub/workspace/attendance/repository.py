@@ -26,6 +26,17 @@ async def class_row(class_id: UUID) -> dict[str, Any] | None:
     )
 
 
+async def teaches_class(class_id: UUID, teacher_id: UUID) -> bool:
+    """True when the teacher holds a teaching assignment (any subject, any term) in the class."""
+    row = await db.fetchrow(
+        "SELECT 1 FROM workspace_teaching_assignment WHERE class_id = $1 AND teacher_user_id = $2"
+        " LIMIT 1",
+        class_id,
+        teacher_id,
+    )
+    return row is not None
+
+
 async def students_of_class(class_id: UUID) -> list[dict[str, Any]]:
     return await db.fetch(
         "SELECT id, full_name, class_id, user_id FROM workspace_student WHERE class_id = $1"

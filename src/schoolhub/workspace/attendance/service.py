@@ -1,9 +1,9 @@
 """Attendance: taking it for a whole class in one call, leave requests, the monthly report.
 
 Who may do what:
-* take and read a class's attendance: the class's homeroom teacher, any teacher of the school
-  (teaching assignments belong to the structure area; until they exist every teacher of the
-  school is accepted), the principal and vice-principals;
+* take and read a class's attendance: the class's homeroom teacher, a teacher with a teaching
+  assignment in the class, the principal and vice-principals (a teacher with no link to the class
+  gets FORBIDDEN);
 * a guardian sees the attendance of their own children only, and submits leave requests for them,
   unless the link is custody-restricted; a student sees their own attendance;
 * the homeroom teacher (or management) approves or rejects leave requests; an approval turns the
@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from schoolhub.platform import audit, db, outbox
 from schoolhub.platform.errors import InvalidInput, NotFound, PermissionDenied
-from schoolhub.platform.principal import Principal, Role
+from schoolhub.platform.principal import MANAGEMENT_ROLES, Principal, Role
 from schoolhub.workspace.attendance import repository as repo
 from schoolhub.workspace.attendance.errors import AttendanceErrorCode as E
 
@@ -109,10 +109,14 @@ async def _class_for_staff(principal: Principal, school_id: UUID, class_id: UUID
     klass = await repo.class_row(class_id)
     if klass is None:
         raise NotFound("class")
-    is_homeroom = klass["homeroom_teacher_id"] == principal.user_id
-    if not (is_homeroom or principal.has_school_role(school_id, TAKERS)):
-        raise PermissionDenied()
-    return klass
+    user_id = principal.require_user()
+    if principal.has_school_role(school_id, MANAGEMENT_ROLES):
+        return klass
+    if principal.has_school_role(school_id, {Role.TEACHER}) and (
+        klass["homeroom_teacher_id"] == user_id or await repo.teaches_class(class_id, user_id)
+    ):
+        return klass
+    raise PermissionDenied()
 
 
 async def _student_for_family(

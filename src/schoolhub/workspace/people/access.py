@@ -1,8 +1,8 @@
 """Who may see which people of a school. Every read of students goes through a ``StudentScope``.
 
 * The principal, vice-principals, the accountant and office staff see every student of the school.
-* A teacher sees the students of the classes they are homeroom teacher of (teaching assignments of
-  the structure area can widen this later, in one place: ``StudentScope.sql``).
+* A teacher sees the students of the classes they are homeroom teacher of or hold a teaching
+  assignment in (any subject, any term), decided in one place: ``StudentScope.sql``.
 * A guardian sees their own children, except where the link is ``custody_restricted``: a restricted
   guardian sees nothing at all of that child (not even that the child exists).
 * Anyone without a membership in the school gets NOT_FOUND; a member whose roles give no view of
@@ -64,7 +64,10 @@ class StudentScope:
         """``(predicate, args)``; the predicate's placeholders start at ``$first_param``."""
         a, t, g, me = (f"${first_param + i}" for i in range(4))
         predicate = (
-            f"({a}::boolean OR ({t}::boolean AND c.homeroom_teacher_id = {me}::uuid)"  # noqa: S608 (constant SQL fragments and placeholders only)
+            f"({a}::boolean OR ({t}::boolean AND (c.homeroom_teacher_id = {me}::uuid"  # noqa: S608 (constant SQL fragments and placeholders only)
+            f" OR EXISTS (SELECT 1 FROM workspace_teaching_assignment ta"
+            f" WHERE ta.school_id = s.school_id AND ta.class_id = c.id"
+            f" AND ta.teacher_user_id = {me}::uuid)))"
             f" OR ({g}::boolean AND EXISTS (SELECT 1 FROM workspace_guardian_link gl"
             f" WHERE gl.school_id = s.school_id AND gl.student_id = s.id"
             f" AND gl.guardian_user_id = {me}::uuid AND NOT gl.custody_restricted)))"

@@ -155,6 +155,13 @@ async def reconcile_payments(ctx: Any) -> dict[str, int]:
     return await reconcile_all()
 
 
+async def reconciliation_report(ctx: Any) -> dict[str, int]:
+    """Cron job: yesterday's (Vietnam time) VNPay reconciliation report of every school."""
+    from schoolhub.payments.reconciliation_report import run_all_schools
+
+    return await run_all_schools()
+
+
 async def sync_live_attendance(ctx: Any) -> int:
     """Cron job: end live class sessions left open and write their attendance."""
     from schoolhub.realtime.live_attendance import sync_pending_sessions
@@ -167,13 +174,20 @@ def make_worker(queue: Queue, concurrency: int = 10) -> Worker[Any]:
 
     worker = Worker(
         queue,
-        functions=[dispatch_outbox, reconcile_payments, sync_live_attendance],
+        functions=[
+            dispatch_outbox,
+            reconcile_payments,
+            reconciliation_report,
+            sync_live_attendance,
+        ],
         concurrency=concurrency,
         shutdown_grace_period_s=10,
         # Every 5 minutes; the unique cron key gives one run per tick across all workers.
         cron_jobs=[
             CronJob(reconcile_payments, cron="*/5 * * * *", unique=True, timeout=240),
             CronJob(sync_live_attendance, cron="*/10 * * * *", unique=True, timeout=240),
+            # 18:30 UTC = 01:30 in Vietnam, after the 5-minute reconciler settled the previous day.
+            CronJob(reconciliation_report, cron="30 18 * * *", unique=True, timeout=1800),
         ],
     )
     # SAQ installs SIGINT/SIGTERM handlers by default, which would steal them from uvicorn (or from

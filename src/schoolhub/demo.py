@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+import secrets
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
@@ -206,10 +207,56 @@ async def load_demo() -> list[DemoAccount]:
             )
             sid = UUID(str(school["id"]))
             school_ids.append(sid)
-            await _populate_school(
+            principal_id = await _populate_school(
                 b, admin, sid, code, level, shared_guardian, shared_teacher, len(school_ids)
             )
+            await _fees(sid, principal_id, len(school_ids))
     return await _describe_existing()
+
+
+async def _fees(school_id: UUID, principal_id: UUID, ordinal: int) -> None:
+    """A demo VNPay terminal (works with the simulator: SCHOOLHUB_VNPAY_SIMULATOR=1), this month's
+    meals and the student health insurance (BHYT, 12 months at the 2025 rate), invoiced."""
+    from schoolhub.payments import fees, intents
+
+    head = Principal(user_id=principal_id, school_roles={school_id: frozenset({Role.PRINCIPAL})})
+    await intents.configure_merchant(
+        head, school_id, tmn_code=f"QTDEMO{ordinal:02d}", hash_secret=secrets.token_hex(16)
+    )
+    meals = await fees.create_fee_item(
+        head,
+        school_id,
+        name="Tiền ăn bán trú tháng 9/2026",
+        amount_vnd=450_000,
+        mandatory=False,
+        period="monthly",
+        category="meals",
+    )
+    bhyt = await fees.create_fee_item(
+        head,
+        school_id,
+        name="Bảo hiểm y tế học sinh 12 tháng",
+        amount_vnd=631_800,
+        mandatory=True,
+        period="year",
+        category="bhyt",
+    )
+    async with db.tenant(school_id):
+        grades = [
+            r["grade"]
+            for r in await db.fetch(
+                "SELECT DISTINCT grade FROM workspace_class WHERE school_id = $1", school_id
+            )
+        ]
+    for grade in grades:
+        await fees.create_fee_plan(head, meals["id"], grade=grade)
+        await fees.create_fee_plan(head, bhyt["id"], grade=grade)
+    await fees.generate_invoices(
+        head, school_id, period="2026-09", period_kind="monthly", due_date=date(2026, 9, 30)
+    )
+    await fees.generate_invoices(
+        head, school_id, period="2026-2027", period_kind="year", due_date=date(2026, 10, 15)
+    )
 
 
 async def _populate_school(
@@ -221,7 +268,8 @@ async def _populate_school(
     shared_guardian: UUID,
     shared_teacher: UUID,
     ordinal: int,
-) -> None:
+) -> UUID:
+    """Staff, classes, students and guardians of one school; returns the principal's id."""
     slug = code.lower().replace("-", "")
     principal_id = await b.user(f"hieutruong.{slug}", _name(b.rng, ordinal % 2 == 1))
     await tenants.grant_membership(
@@ -273,6 +321,7 @@ async def _populate_school(
                 await tenants.grant_membership(
                     admin, school_id=school_id, user_id=guardian_id, role=Role.GUARDIAN.value
                 )
+    return principal_id
 
 
 async def _describe_existing() -> list[DemoAccount]:

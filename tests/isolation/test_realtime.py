@@ -22,6 +22,9 @@ ISOLATION_COVERS = {
     "createMeeting": "test_other_district_gets_nothing_from_meetings",
     "roomEvents": "test_join_tokens_do_not_cross_schools",
     "roomMinutes": "test_other_school_gets_no_minutes",
+    "startRecording": "test_other_school_gets_nothing_from_recordings",
+    "stopRecording": "test_other_school_gets_nothing_from_recordings",
+    "roomRecordings": "test_other_school_gets_nothing_from_recordings",
 }
 ROLES = ["principal", "teacher", "student", "guardian", "district_admin"]
 
@@ -166,3 +169,38 @@ async def test_other_school_gets_no_minutes(gql: GraphQLClient) -> None:
             assert {e.get("extensions", {}).get("code") for e in body.get("errors") or []} <= {
                 "NOT_FOUND"
             }, (role, body)
+
+
+async def test_other_school_gets_nothing_from_recordings(gql: GraphQLClient) -> None:
+    """B's every role against A's class session, idle and while it is being recorded."""
+    p = await factories.province()
+    a = await factories.school(p, tag="A")
+    b = await factories.school(p, tag="B")
+    room = await rt.class_session(gql, a)
+    host = await gql.token(a.logins["teacher"])
+    try:
+        assert not (await gql.ok(rt.JOIN, {"r": room, "o": None}, host))["joinRoom"]["errors"]
+        for recording in (False, True):
+            if recording:
+                started = await gql.ok(rt.START_RECORDING, {"r": room, "c": True}, host)
+                assert not started["startRecording"]["errors"], started
+            before = [*await snapshot(a.school_id), await rt.recording_rows(a.school_id)]
+            for role in ROLES:
+                token = await gql.token(b.logins[role])
+                for op, query, variables in (
+                    ("startRecording", rt.START_RECORDING, {"r": room, "c": True}),
+                    ("stopRecording", rt.STOP_RECORDING, {"r": room}),
+                    ("roomRecordings", rt.RECORDINGS, {"r": room}),
+                ):
+                    body = await gql.raw(query, variables, token)
+                    assert room not in json.dumps(body), (role, op, body)
+                    result: Any = (body.get("data") or {}).get(op)
+                    if op == "roomRecordings":
+                        assert result is None and not body.get("errors"), (role, body)
+                    else:
+                        assert result["recording"] is None, (role, op, body)
+                        assert [e["code"] for e in result["errors"]] == ["NOT_FOUND"], body
+            after = [*await snapshot(a.school_id), await rt.recording_rows(a.school_id)]
+            assert after == before
+    finally:
+        await rt.close_rooms()

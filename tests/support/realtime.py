@@ -194,3 +194,24 @@ class GqlLiveClient(LoopbackClient):
         if self.ws is not None:
             await self.ws.close()
         await super().close()
+
+
+START_RECORDING = (
+    "mutation($r: ID!, $c: Boolean!) { startRecording(roomId: $r, consent: $c) {"
+    " recording { id status consentGivenById consentAt } errors { code field } } }"
+)
+STOP_RECORDING = (
+    "mutation($r: ID!) { stopRecording(roomId: $r) { recording { id status stoppedAt"
+    " files { url size contentType } } errors { code } } }"
+)
+RECORDINGS = (
+    "query($r: ID!) { roomRecordings(roomId: $r) { id status consentGivenById"
+    " files { url size contentType } } }"
+)
+
+
+async def recording_rows(school_id: Any) -> list[dict[str, Any]]:
+    from schoolhub.platform import db
+
+    async with db.tenant(school_id):
+        return await db.fetch("SELECT * FROM realtime_recording ORDER BY started_at, id")

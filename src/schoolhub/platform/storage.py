@@ -57,7 +57,16 @@ CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "jpg": "image/jpeg",
     "png": "image/png",
+    "webm": "video/webm",
+    "mkv": "video/x-matroska",
 }
+# Server-produced room recordings (never user uploads): ``school/<id>/recordings/<room>/<file>``.
+RECORDING_KEY_RE = re.compile(
+    r"^school/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    r"/recordings/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    r"/[0-9a-f]{32}\.(webm|mkv)$"
+)
+MAX_RECORDING_BYTES = 2 * 1024 * 1024 * 1024
 _EXT_ALIASES = {"jpeg": "jpg"}
 
 
@@ -142,8 +151,27 @@ def new_key(*, school_id: UUID | None, org_unit_id: UUID | None, area: str, ext:
     return key
 
 
+def new_recording_key(*, school_id: UUID, room_id: UUID, ext: str) -> str:
+    """A key for one recording segment of a school's room (``ext``: ``webm`` or ``mkv``)."""
+    key = f"school/{school_id}/recordings/{room_id}/{uuid.uuid4().hex}.{ext}"
+    if not RECORDING_KEY_RE.match(key):
+        raise ValueError(f"bad recording key {key!r}")
+    return key
+
+
 def key_owner(key: str) -> tuple[str, UUID]:
+    """Owner of a user-file key (documents, uploads). Recording keys are refused here, so a
+    recording can never be attached to a document and shown beyond the class; storage and
+    links use :func:`stored_key_owner`."""
     if not KEY_RE.match(key):
+        raise InvalidInput("malformed file key", code="INVALID_FILE_KEY", field="key")
+    kind, owner, _ = key.split("/", 2)
+    return kind, UUID(owner)
+
+
+def stored_key_owner(key: str) -> tuple[str, UUID]:
+    """Owner of any stored key: user files and server-produced recordings."""
+    if not (KEY_RE.match(key) or RECORDING_KEY_RE.match(key)):
         raise InvalidInput("malformed file key", code="INVALID_FILE_KEY", field="key")
     kind, owner, _ = key.split("/", 2)
     return kind, UUID(owner)
@@ -174,7 +202,7 @@ class LinkSigner:
             raise ValueError("a link is issued for exactly one school or one office")
         if not 1 <= expires_in <= 3600:
             raise ValueError("links live between 1 second and 1 hour")
-        key_owner(key)
+        stored_key_owner(key)
         exp = int((now if now is not None else time.time()) + expires_in)
         claims = {"k": key, "e": exp, "s": str(school_id or ""), "o": str(org_unit_id or "")}
         body = base64.urlsafe_b64encode(json.dumps(claims, separators=(",", ":")).encode())
@@ -201,6 +229,8 @@ class LinkSigner:
 
 class Storage(Protocol):
     async def put(self, key: str, data: bytes) -> None: ...
+
+    async def put_file(self, key: str, path: Path) -> int: ...
 
     async def read(self, key: str) -> bytes: ...
 
@@ -231,7 +261,7 @@ class LocalStorage:
         self.url_prefix = url_prefix
 
     def _path(self, key: str) -> Path:
-        key_owner(key)  # validates the pattern: no "..", no absolute paths
+        stored_key_owner(key)  # validates the pattern: no "..", no absolute paths
         return self.root / key
 
     async def put(self, key: str, data: bytes) -> None:
@@ -244,6 +274,26 @@ class LocalStorage:
             os.replace(tmp, path)
 
         await anyio.to_thread.run_sync(_write)
+
+    async def put_file(self, key: str, path: Path) -> int:
+        """Copy a server-produced recording (streamed, never loaded whole); returns its size."""
+        if not RECORDING_KEY_RE.match(key):
+            raise ValueError("put_file is for recording keys only")
+        target = self._path(key)
+
+        def _copy() -> int:
+            size = path.stat().st_size
+            if size > MAX_RECORDING_BYTES:
+                raise FileError("recording is too large", code="FILE_TOO_LARGE", field="file")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+            with path.open("rb") as src, tmp.open("wb") as dst:
+                while chunk := src.read(CHUNK):
+                    dst.write(chunk)
+            os.replace(tmp, target)
+            return size
+
+        return await anyio.to_thread.run_sync(_copy)
 
     async def read(self, key: str) -> bytes:
         path = self._path(key)
@@ -349,7 +399,7 @@ class S3Storage:
         self.url_prefix = url_prefix
 
     def _url(self, method: str, key: str) -> str:
-        key_owner(key)
+        stored_key_owner(key)
         return presign_s3(
             method,
             endpoint=self.endpoint,
@@ -367,6 +417,27 @@ class S3Storage:
         async with httpx.AsyncClient(timeout=60) as http:
             response = await http.put(self._url("PUT", key), content=data)
         response.raise_for_status()
+
+    async def put_file(self, key: str, path: Path) -> int:
+        """Stream a server-produced recording from disk (never loaded whole); returns its size."""
+        if not RECORDING_KEY_RE.match(key):
+            raise ValueError("put_file is for recording keys only")
+        size = (await anyio.Path(path).stat()).st_size
+        if size > MAX_RECORDING_BYTES:
+            raise FileError("recording is too large", code="FILE_TOO_LARGE", field="file")
+
+        async def _chunks() -> AsyncIterator[bytes]:
+            handle = await anyio.open_file(path, "rb")
+            async with handle:
+                while chunk := await handle.read(CHUNK):
+                    yield chunk
+
+        async with httpx.AsyncClient(timeout=600) as http:
+            response = await http.put(
+                self._url("PUT", key), content=_chunks(), headers={"Content-Length": str(size)}
+            )
+        response.raise_for_status()
+        return size
 
     async def read(self, key: str) -> bytes:
         async with httpx.AsyncClient(timeout=60) as http:

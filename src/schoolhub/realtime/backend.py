@@ -16,7 +16,9 @@ Protocol
 * ``unpublish`` ``{participant_id, track_id}`` -> ``{}``
 * ``set_mode`` ``{participant_id, mode}`` (``SubscriptionMode`` value) -> ``{}``
 * ``set_presenter`` ``{participant_id}`` (None clears) -> ``{}``
-* ``close`` ``{}`` -> ``{}``
+* ``close`` ``{}`` -> ``{}`` (stops a running recording first; its files stay on disk)
+* ``start_recording`` ``{}`` -> ``{}``; ``stop_recording`` ``{}`` -> ``{"paths": [...]}`` (local
+  files, closed; same names and shapes as the Redis backend's worker-only ops)
 
 ``join`` creates the room on first use; ``args`` may carry ``max_participants`` for that. SFU
 failures raise :class:`~schoolhub.realtime.sfu.SfuError` with its stable code.
@@ -34,7 +36,9 @@ import asyncio
 import dataclasses
 import importlib
 import os
+import tempfile
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any, Protocol
 
 from schoolhub.realtime.sfu import (
@@ -47,6 +51,7 @@ from schoolhub.realtime.sfu import (
     SubscriptionMode,
     TrackSource,
 )
+from schoolhub.realtime.sfu.recording import RoomRecorder
 
 OPS = (
     "join",
@@ -57,6 +62,8 @@ OPS = (
     "set_mode",
     "set_presenter",
     "close",
+    "start_recording",
+    "stop_recording",
 )
 DEFAULT_MAX_PARTICIPANTS = 50
 
@@ -80,6 +87,7 @@ class _LocalRoom:
         self.room = room
         self.pending_offers: dict[str, dict[str, Any]] = {}
         self.queues: set[asyncio.Queue[dict[str, Any] | None]] = set()
+        self.recorder: RoomRecorder | None = None
         room.add_listener(self._on_event)
 
     def _on_event(self, event: RoomEvent) -> None:
@@ -103,9 +111,15 @@ class _LocalRoom:
 class LocalSfuBackend:
     """Rooms of this process (one event loop). Good for one API process and for tests."""
 
-    def __init__(self, *, answer_timeout: float = 30.0) -> None:
+    def __init__(self, *, answer_timeout: float = 30.0, recording_dir: Path | None = None) -> None:
         self._rooms: dict[str, _LocalRoom] = {}
         self._answer_timeout = answer_timeout
+        self._recording_dir = recording_dir
+
+    def _recordings_root(self) -> Path:
+        if self._recording_dir is None:
+            self._recording_dir = Path(tempfile.mkdtemp(prefix="schoolhub-recordings-"))
+        return self._recording_dir
 
     def _get(self, room_id: str) -> _LocalRoom:
         local = self._rooms.get(room_id)
@@ -119,6 +133,9 @@ class LocalSfuBackend:
         if op == "close":
             local = self._rooms.pop(room_id, None)
             if local is not None:
+                running, local.recorder = local.recorder, None
+                if running is not None:
+                    await running.stop()
                 await local.room.close()
                 local.end()
             return {}
@@ -140,6 +157,16 @@ class LocalSfuBackend:
             return {"answer_sdp": answer}
         local = self._get(room_id)
         room = local.room
+        if op == "start_recording":
+            if local.recorder is None:
+                directory = self._recordings_root() / _safe_dir(room_id)
+                local.recorder = RoomRecorder(room, directory)
+                await local.recorder.start()
+            return {}
+        if op == "stop_recording":
+            recorder, local.recorder = local.recorder, None
+            paths = [] if recorder is None else await recorder.stop()
+            return {"paths": [str(p) for p in paths]}
         pid = str(args.get("participant_id"))
         if op == "publish":
             answer = await room.publish(
@@ -181,6 +208,10 @@ class LocalSfuBackend:
         """The in-process room (tests and diagnostics only)."""
         local = self._rooms.get(room_id)
         return local.room if local else None
+
+
+def _safe_dir(room_id: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in room_id)[:120] or "room"
 
 
 def _sources(raw: Any) -> dict[str, TrackSource] | None:

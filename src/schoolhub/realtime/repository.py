@@ -282,3 +282,50 @@ async def log(
         "details": json.dumps(details or {}),
     }
     await db.execute(_insert(t.log, values, frozenset({"details"})), *values.values())
+
+
+# -- recordings of class sessions (tenant) -------------------------------------------------------
+async def insert_recording(
+    school_id: UUID, room_id: UUID, started_by: UUID, consent_given_by: UUID | None
+) -> Row:
+    row = await db.fetchrow(
+        "INSERT INTO realtime_recording (school_id, room_id, started_by, consent_given_by,"
+        " consent_at) VALUES ($1, $2, $3, $4, CASE WHEN $4::uuid IS NULL THEN NULL ELSE now() END)"
+        " RETURNING *",
+        school_id,
+        room_id,
+        started_by,
+        consent_given_by,
+    )
+    assert row is not None
+    return dict(row)
+
+
+async def running_recording(room_id: UUID, *, for_update: bool = False) -> Row | None:
+    lock = " FOR UPDATE" if for_update else ""
+    row = await db.fetchrow(
+        "SELECT * FROM realtime_recording WHERE room_id = $1 AND status = 'recording'" + lock,
+        room_id,
+    )
+    return dict(row) if row else None
+
+
+async def finish_recording(
+    recording_id: UUID, status: str, keys: list[str], sizes: list[int]
+) -> Row | None:
+    row = await db.fetchrow(
+        "UPDATE realtime_recording SET status = $2, storage_keys = $3, sizes = $4,"
+        " stopped_at = now() WHERE id = $1 RETURNING *",
+        recording_id,
+        status,
+        keys,
+        sizes,
+    )
+    return dict(row) if row else None
+
+
+async def recordings(room_id: UUID) -> list[Row]:
+    rows = await db.fetch(
+        "SELECT * FROM realtime_recording WHERE room_id = $1 ORDER BY started_at, id", room_id
+    )
+    return [dict(r) for r in rows]

@@ -55,7 +55,7 @@ async def _principal(request: Request[Any, Any, State]) -> Principal:
 
 
 def _allowed(principal: Principal, ref: storage.SignedRef) -> bool:
-    kind, owner = storage.key_owner(ref.key)
+    kind, owner = storage.stored_key_owner(ref.key)
     if ref.school_id is not None:
         # A school's link: its own files, or an office file it received (the signer checked that).
         return principal.is_member(ref.school_id) and (kind == "office" or owner == ref.school_id)

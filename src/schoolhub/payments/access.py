@@ -24,12 +24,7 @@ TABLES = {
 
 
 def require(principal: Principal, school_id: UUID, roles: Iterable[Role], what: str) -> UUID:
-    user = principal.require_user()
-    if not principal.is_member(school_id):
-        raise NotFound(what)
-    if not principal.has_school_role(school_id, roles):
-        raise PermissionDenied()
-    return user
+    return principal.require_role(school_id, roles, what=what)
 
 
 async def locate(

@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
-from schoolhub.platform.errors import PermissionDenied, Unauthenticated
+from schoolhub.platform.errors import NotFound, PermissionDenied, Unauthenticated
 
 
 class Role(StrEnum):
@@ -85,6 +85,26 @@ class Principal:
 
     def is_member(self, school_id: UUID) -> bool:
         return bool(self.roles_in(school_id))
+
+    def require_member(self, school_id: UUID, what: str = "school") -> UUID:
+        """The caller's user id; NOT_FOUND (never a permission hint) outside the school."""
+        user_id = self.require_user()
+        if not self.is_member(school_id):
+            raise NotFound(what)
+        return user_id
+
+    def require_role(
+        self,
+        school_id: UUID,
+        roles: Iterable[Role],
+        message: str = "not allowed",
+        what: str = "school",
+    ) -> UUID:
+        """``require_member``, then FORBIDDEN unless the caller holds one of ``roles`` there."""
+        user_id = self.require_member(school_id, what)
+        if not self.has_school_role(school_id, roles):
+            raise PermissionDenied(message)
+        return user_id
 
     def require_school_role(self, school_id: UUID, roles: Iterable[Role]) -> None:
         """Raise unless the caller holds one of ``roles`` in the school.

@@ -98,10 +98,7 @@ def _check_period(period: int) -> None:
 
 
 def _require_member(principal: Principal, school_id: UUID, what: str) -> UUID:
-    user = principal.require_user()
-    if not principal.is_member(school_id):
-        raise NotFound(what)
-    return user
+    return principal.require_member(school_id, what)
 
 
 async def _class_for_staff(principal: Principal, school_id: UUID, class_id: UUID) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from schoolhub.platform.errors import NotFound, PermissionDenied
+from schoolhub.platform.errors import PermissionDenied
 from schoolhub.platform.principal import MANAGEMENT_ROLES, STAFF_ROLES, Principal, Role
 
 ALL_STUDENT_ROLES = MANAGEMENT_ROLES | {Role.ACCOUNTANT, Role.STAFF}
@@ -23,24 +23,17 @@ ALL_STUDENT_ROLES = MANAGEMENT_ROLES | {Role.ACCOUNTANT, Role.STAFF}
 
 def require_member(principal: Principal, school_id: UUID) -> UUID:
     """The caller's user id; NOT_FOUND unless they belong to the school."""
-    user_id = principal.require_user()
-    if not principal.is_member(school_id):
-        raise NotFound("school")
-    return user_id
+    return principal.require_member(school_id)
 
 
 def require_management(principal: Principal, school_id: UUID) -> UUID:
-    user_id = require_member(principal, school_id)
-    if not principal.has_school_role(school_id, MANAGEMENT_ROLES):
-        raise PermissionDenied("only the principal and vice-principals may do this")
-    return user_id
+    return principal.require_role(
+        school_id, MANAGEMENT_ROLES, "only the principal and vice-principals may do this"
+    )
 
 
 def require_staff(principal: Principal, school_id: UUID) -> UUID:
-    user_id = require_member(principal, school_id)
-    if not principal.has_school_role(school_id, STAFF_ROLES):
-        raise PermissionDenied("staff of the school only")
-    return user_id
+    return principal.require_role(school_id, STAFF_ROLES, "staff of the school only")
 
 
 def can_read_personal_id(principal: Principal, school_id: UUID) -> bool:

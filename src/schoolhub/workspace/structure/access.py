@@ -10,37 +10,26 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from schoolhub.platform.errors import NotFound, PermissionDenied
 from schoolhub.platform.principal import MANAGEMENT_ROLES, STAFF_ROLES, Principal, Role
 
 
 def require_member(principal: Principal, school_id: UUID) -> UUID:
     """The caller's user id; ``NotFound`` for a caller outside the school."""
-    user_id = principal.require_user()
-    if not principal.is_member(school_id):
-        raise NotFound("school")
-    return user_id
+    return principal.require_member(school_id)
 
 
 def require_staff(principal: Principal, school_id: UUID) -> UUID:
-    user_id = require_member(principal, school_id)
-    if not principal.has_school_role(school_id, STAFF_ROLES):
-        raise PermissionDenied("school staff only")
-    return user_id
+    return principal.require_role(school_id, STAFF_ROLES, "school staff only")
 
 
 def require_manager(principal: Principal, school_id: UUID) -> UUID:
-    user_id = require_member(principal, school_id)
-    if not principal.has_school_role(school_id, MANAGEMENT_ROLES):
-        raise PermissionDenied("principals and vice-principals only")
-    return user_id
+    return principal.require_role(
+        school_id, MANAGEMENT_ROLES, "principals and vice-principals only"
+    )
 
 
 def require_principal(principal: Principal, school_id: UUID) -> UUID:
-    user_id = require_member(principal, school_id)
-    if not principal.has_school_role(school_id, {Role.PRINCIPAL}):
-        raise PermissionDenied("the principal only")
-    return user_id
+    return principal.require_role(school_id, {Role.PRINCIPAL}, "the principal only")
 
 
 def is_manager(principal: Principal, school_id: UUID) -> bool:

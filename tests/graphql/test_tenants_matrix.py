@@ -143,3 +143,101 @@ def test_production_app_has_no_ide() -> None:
     response = client.get("/graphql", headers={"Accept": "text/html"})
     assert response.status_code == 404
     assert "graphiql" not in response.text.lower()
+
+
+ACTORS = [
+    "department_admin",
+    "principal",
+    "vice_principal",
+    "teacher",
+    "accountant",
+    "staff",
+    "guardian",
+    "student",
+    "district_admin",
+    "anonymous",
+]
+
+
+async def _token(
+    gql: GraphQLClient, p: factories.Province, world: factories.SchoolWorld, actor: str
+) -> str | None:
+    if actor == "anonymous":
+        return None
+    if actor == "department_admin":
+        return await gql.token(p.admin_login)
+    return await gql.token(world.logins[actor])
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+async def test_revoke_membership_matrix(gql: GraphQLClient, actor: str) -> None:
+    p = await factories.province()
+    world = await factories.school(p)
+    async with db.tenant(world.school_id):
+        row = await db.fetchrow(
+            "SELECT id FROM tenants_membership WHERE user_id = $1", world.user_ids["staff"]
+        )
+    assert row is not None
+    body = await gql.raw(
+        "mutation($s: ID!, $m: ID!) { revokeMembership(schoolId: $s, membershipId: $m)"
+        " { membership { role } errors { code } } }",
+        {"s": ids.encode("School", world.school_id), "m": ids.encode("Membership", row["id"])},
+        await _token(gql, p, world, actor),
+    )
+    allowed = actor in ("department_admin", "principal")
+    if actor == "anonymous":
+        assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    elif allowed:
+        assert body["data"]["revokeMembership"] == {"membership": {"role": "STAFF"}, "errors": []}
+    else:
+        result = body["data"]["revokeMembership"]
+        assert result["membership"] is None
+        assert result["errors"][0]["code"] in {"FORBIDDEN", "NOT_FOUND"}
+    assert await _live_roles(world.school_id, world.user_ids["staff"]) == (
+        set() if allowed else {"staff"}
+    )
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+async def test_appoint_office_admin_and_create_user_matrix(gql: GraphQLClient, actor: str) -> None:
+    p = await factories.province()
+    world = await factories.school(p)
+    token = await _token(gql, p, world, actor)
+    newcomer = await factories.user()
+    appoint = await gql.raw(
+        "mutation($o: ID!, $u: ID!) { appointOfficeAdmin(orgUnitId: $o, userId: $u,"
+        " role: DISTRICT_ADMIN) { ok errors { code } } }",
+        {"o": ids.encode("OrgUnit", world.district_id), "u": ids.encode("User", newcomer)},
+        token,
+    )
+    login = f"created{factories.n()}"
+    create = await gql.raw(
+        'mutation($l: String!) { createUser(login: $l, fullName: "Người mới")'
+        " { user { login } errors { code } } }",
+        {"l": login},
+        token,
+    )
+    async with db.system():
+        appointed = await db.fetchrow(
+            "SELECT 1 FROM tenants_office_membership WHERE user_id = $1", newcomer
+        )
+        created = await db.fetchrow("SELECT 1 FROM identity_user WHERE login = $1", login)
+    if actor == "anonymous":
+        assert appoint["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert create["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert appointed is None and created is None
+        return
+    may_appoint = actor == "department_admin"
+    may_create = actor in ("department_admin", "principal")
+    assert appoint["data"]["appointOfficeAdmin"] == (
+        {"ok": True, "errors": []}
+        if may_appoint
+        else {"ok": False, "errors": [{"code": "FORBIDDEN"}]}
+    )
+    assert (appointed is not None) == may_appoint
+    assert create["data"]["createUser"] == (
+        {"user": {"login": login}, "errors": []}
+        if may_create
+        else {"user": None, "errors": [{"code": "FORBIDDEN"}]}
+    )
+    assert (created is not None) == may_create

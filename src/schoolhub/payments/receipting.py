@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -163,7 +164,9 @@ async def render_issued(receipt_id: UUID) -> bool:
     )
     if receipt is None or receipt["rendered_at"] is not None:
         return False
-    pdf = render.render_receipt_pdf(await build_receipt(receipt))
+    # fpdf2 is CPU-bound (~170 ms a receipt): off the event loop, so a worker rendering a burst of
+    # receipts (the in-process worker of `serve` in development) keeps answering requests.
+    pdf = await asyncio.to_thread(render.render_receipt_pdf, await build_receipt(receipt))
     key = storage.new_key(
         school_id=receipt["school_id"], org_unit_id=None, area="receipts", ext="pdf"
     )

@@ -19,7 +19,7 @@ from schoolhub.graphql.workspace.structure.types import (
     TermCode,
 )
 from schoolhub.workspace.structure.grades import compute
-from schoolhub.workspace.structure.grades.sheet import SubjectCell
+from schoolhub.workspace.structure.grades.sheet import SheetCell, SubjectCell
 
 
 @strawberry.type(description="One recorded assessment (TX1..n, GK, CK).")
@@ -98,18 +98,13 @@ class GradeSheetCell:
     year_rating: Rating | None
 
     @classmethod
-    def of(cls, cell: SubjectCell, subject_gid: strawberry.ID) -> GradeSheetCell:
-        values: dict[tuple[str, int], str] = {
-            (s["kind"], s["slot"]): str(s["score"]) if s["score"] is not None else s["rating"]
-            for s in cell.scores
-        }
-        n = cell.subject["regular_assessments"]
+    def of(cls, cell: SheetCell, subject_gid: strawberry.ID) -> GradeSheetCell:
         out, year = cell.outcome, cell.year
         return cls(
             subject_id=subject_gid,
-            regular=[values.get(("TX", i)) for i in range(1, n + 1)],
-            midterm=values.get(("GK", 1)),
-            final=values.get(("CK", 1)),
+            regular=list(cell.regular),
+            midterm=cell.midterm,
+            final=cell.final,
             comment=cell.comment,
             term_average=out.average,
             term_rating=Rating(out.result) if out.result else None,

@@ -100,7 +100,7 @@ class TermOutcome:
 def term_outcome(
     subject: dict[str, Any], scores: Iterable[dict[str, Any]], rules: Tt22RuleSet
 ) -> TermOutcome:
-    regular = regular_assessments(subject)
+    regular = subject.get("regular_assessments") or regular_assessments(subject)
     by_key = {(s["kind"], s["slot"]): s for s in scores}
     missing = [f"TX{i}" for i in range(1, regular + 1) if ("TX", i) not in by_key]
     missing += [k for k in ("GK", "CK") if (k, 1) not in by_key]

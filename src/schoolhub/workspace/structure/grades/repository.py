@@ -201,7 +201,9 @@ async def class_and_term(school_id: UUID, class_id: UUID, term_id: UUID) -> dict
         "SELECT c.id AS class_id, c.name AS class_name, c.grade, c.school_year,"
         " c.homeroom_teacher_id, t.id AS term_id, t.code AS term_code, t.school_year_id,"
         " y.name AS term_year, EXISTS (SELECT 1 FROM workspace_grade_lock l"
-        " WHERE l.school_id = c.school_id AND l.class_id = c.id AND l.term_id = t.id) AS locked"
+        " WHERE l.school_id = c.school_id AND l.class_id = c.id AND l.term_id = t.id) AS locked,"
+        " COALESCE((SELECT g.generation FROM workspace_grade_generation g"
+        " WHERE g.school_id = c.school_id), 0) AS grade_generation"
         " FROM workspace_class c JOIN workspace_term t ON t.school_id = c.school_id AND t.id = $3"
         " JOIN workspace_school_year y ON y.school_id = t.school_id AND y.id = t.school_year_id"
         " WHERE c.school_id = $1 AND c.id = $2",
@@ -247,6 +249,20 @@ async def scores_of(
     return await db.fetch(
         f"SELECT {SCORE_COLUMNS} FROM workspace_score WHERE school_id = $1"
         " AND student_id = ANY($2::uuid[]) AND term_id = ANY($3::uuid[])",
+        school_id,
+        student_ids,
+        term_ids,
+    )
+
+
+async def sheet_scores_of(
+    school_id: UUID, student_ids: list[UUID], term_ids: list[UUID]
+) -> list[dict[str, Any]]:
+    """``scores_of`` without who/when recorded: the class sheet shows values only, and decoding
+    two fewer columns of ~8,000 rows is a measurable share of a sheet."""
+    return await db.fetch(
+        "SELECT student_id, subject_id, term_id, kind, slot, score, rating FROM workspace_score"
+        " WHERE school_id = $1 AND student_id = ANY($2::uuid[]) AND term_id = ANY($3::uuid[])",
         school_id,
         student_ids,
         term_ids,

@@ -21,6 +21,7 @@ from schoolhub.workspace.attendance.service import (
     _emit,
     _require_member,
     _student_for_family,
+    _student_for_staff,
     today,
 )
 
@@ -118,8 +119,8 @@ async def leave_requests(
             await _class_for_staff(principal, school_id, class_id)
             return await repo.leaves_of_class(class_id, first)
         assert student_id is not None
-        if not principal.has_school_role(school_id, TAKERS):
+        if principal.has_school_role(school_id, TAKERS):
+            await _student_for_staff(principal, school_id, student_id)
+        else:
             await _student_for_family(principal, school_id, student_id)
-        elif await repo.student_row(student_id) is None:
-            raise NotFound("student")
         return await repo.leaves_of_student(student_id, first)

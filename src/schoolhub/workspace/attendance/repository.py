@@ -251,22 +251,42 @@ _FAMILY_FILTER = (
 )
 
 
-async def records_by_ids(record_ids: list[UUID], family: UUID | None) -> list[dict[str, Any]]:
-    """Records by id; with ``family`` set, only those of that user's (unrestricted) children."""
-    return await db.fetch(
-        f"SELECT {RECORD_COLUMNS} FROM workspace_attendance_record r"
-        " JOIN workspace_student s ON s.id = r.student_id WHERE r.id = ANY($1::uuid[])"
-        + _FAMILY_FILTER,
-        record_ids,
-        family,
+def _teacher_filter(class_column: str) -> str:
+    """With ``$3`` set (a teacher, not management): only rows of classes they homeroom or teach."""
+    return (
+        f" AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM workspace_class c"
+        f"  WHERE c.id = {class_column} AND c.homeroom_teacher_id = $3)"
+        f" OR EXISTS (SELECT 1 FROM workspace_teaching_assignment a"
+        f"  WHERE a.class_id = {class_column} AND a.teacher_user_id = $3))"
     )
 
 
-async def leaves_by_ids(leave_ids: list[UUID], family: UUID | None) -> list[dict[str, Any]]:
+async def records_by_ids(
+    record_ids: list[UUID], family: UUID | None, teacher: UUID | None = None
+) -> list[dict[str, Any]]:
+    """Records by id; with ``family`` set, only those of that user's (unrestricted) children;
+    with ``teacher`` set, only those taken in a class the teacher homerooms or teaches."""
+    return await db.fetch(
+        f"SELECT {RECORD_COLUMNS} FROM workspace_attendance_record r"
+        " JOIN workspace_student s ON s.id = r.student_id WHERE r.id = ANY($1::uuid[])"
+        + _FAMILY_FILTER
+        + _teacher_filter("r.class_id"),
+        record_ids,
+        family,
+        teacher,
+    )
+
+
+async def leaves_by_ids(
+    leave_ids: list[UUID], family: UUID | None, teacher: UUID | None = None
+) -> list[dict[str, Any]]:
+    """Leave requests by id, filtered like ``records_by_ids`` (by the student's current class)."""
     return await db.fetch(
         f"SELECT {LEAVE_COLUMNS} FROM workspace_leave_request l"
         " JOIN workspace_student s ON s.id = l.student_id WHERE l.id = ANY($1::uuid[])"
-        + _FAMILY_FILTER,
+        + _FAMILY_FILTER
+        + _teacher_filter("s.class_id"),
         leave_ids,
         family,
+        teacher,
     )

@@ -4,6 +4,8 @@ Who may do what:
 * take and read a class's attendance: the class's homeroom teacher, a teacher with a teaching
   assignment in the class, the principal and vice-principals (a teacher with no link to the class
   gets FORBIDDEN);
+* a student's attendance history and leave requests: management, and the teachers of the
+  student's current class (homeroom or teaching assignment); other teachers get FORBIDDEN;
 * a guardian sees the attendance of their own children only, and submits leave requests for them,
   unless the link is custody-restricted; a student sees their own attendance;
 * the homeroom teacher (or management) approves or rejects leave requests; an approval turns the
@@ -113,6 +115,27 @@ async def _class_for_staff(principal: Principal, school_id: UUID, class_id: UUID
         klass["homeroom_teacher_id"] == user_id or await repo.teaches_class(class_id, user_id)
     ):
         return klass
+    raise PermissionDenied()
+
+
+async def _student_for_staff(
+    principal: Principal, school_id: UUID, student_id: UUID
+) -> dict[str, Any]:
+    """The student, if the caller may read their attendance as staff: management, or a teacher
+    of the student's current class (its homeroom teacher or one with a teaching assignment in
+    it). Other teachers of the school get PERMISSION_DENIED: attendance is personal data that a
+    teacher needs only for the students they teach (Nghị định 13/2023, minimum necessary)."""
+    student = await repo.student_row(student_id)
+    if student is None:
+        raise NotFound("student")
+    if principal.has_school_role(school_id, MANAGEMENT_ROLES):
+        return student
+    user_id = principal.require_user()
+    class_id = student["class_id"]
+    if class_id is not None and (
+        student["homeroom_teacher_id"] == user_id or await repo.teaches_class(class_id, user_id)
+    ):
+        return student
     raise PermissionDenied()
 
 
@@ -241,8 +264,7 @@ async def student_attendance(
         raise InvalidInput("the range is 1 to 93 days", code=E.LEAVE_INVALID_RANGE, field="to")
     async with db.tenant(school_id, user):
         if principal.has_school_role(school_id, TAKERS):
-            if await repo.student_row(student_id) is None:
-                raise NotFound("student")
+            await _student_for_staff(principal, school_id, student_id)
         else:
             await _student_for_family(principal, school_id, student_id)
         return await repo.records_of_student(student_id, start, end)
@@ -300,19 +322,24 @@ async def visible_by_ids(
     principal: Principal, kind: str, object_ids: list[UUID]
 ) -> dict[UUID, dict[str, Any]]:
     """``node(id)`` lookups (kind: record | leave): one tenant transaction per school of the
-    caller, staff see the school's objects, families only their own children's."""
+    caller; management see the school's objects, teachers those of the classes they homeroom or
+    teach, families only their own children's."""
     user = principal.require_user()
     fetch = repo.records_by_ids if kind == "record" else repo.leaves_by_ids
     found: dict[UUID, dict[str, Any]] = {}
     for school_id in sorted(principal.school_ids):
-        if principal.has_school_role(school_id, TAKERS):
-            family: UUID | None = None
+        family: UUID | None = None
+        teacher: UUID | None = None
+        if principal.has_school_role(school_id, MANAGEMENT_ROLES):
+            pass
+        elif principal.has_school_role(school_id, {Role.TEACHER}):
+            teacher = user
         elif principal.has_school_role(school_id, {Role.GUARDIAN, Role.STUDENT}):
             family = user
         else:
             continue
         async with db.tenant(school_id, user):
-            for row in await fetch([i for i in object_ids if i not in found], family):
+            for row in await fetch([i for i in object_ids if i not in found], family, teacher):
                 found[row["id"]] = row
         if len(found) == len(object_ids):
             break

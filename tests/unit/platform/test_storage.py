@@ -133,3 +133,72 @@ def test_s3_presign_matches_the_aws_documented_example() -> None:
     assert url.endswith(
         "X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"
     )
+
+
+def test_s3_header_signature_matches_the_aws_documented_example() -> None:
+    """AWS S3 docs, "Signature Calculations for the Authorization Header", example GET Object."""
+    from datetime import UTC, datetime
+
+    headers = storage.sign_s3_headers(
+        "GET",
+        host="examplebucket.s3.amazonaws.com",
+        path="/test.txt",
+        region="us-east-1",
+        access_key="AKIAIOSFODNN7EXAMPLE",
+        secret_key="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        payload_sha256=storage.EMPTY_SHA256,
+        now=datetime(2013, 5, 24, tzinfo=UTC),
+        headers={"Range": "bytes=0-9"},
+    )
+    assert headers["authorization"] == (
+        "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request,"
+        "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date,"
+        "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"
+    )
+    assert headers["x-amz-date"] == "20130524T000000Z" and headers["range"] == "bytes=0-9"
+
+
+def _s3(endpoint: str, *, path_style: bool = True) -> storage.S3Storage:
+    return storage.S3Storage(
+        endpoint=endpoint,
+        bucket="b-1",
+        region="us-east-1",
+        access_key="AK",
+        secret_key="SK",
+        link_secret="s" * 40,
+        path_style=path_style,
+    )
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "path_style", "url_start", "host"),
+    [
+        ("https://s3.example.vn", True, "https://s3.example.vn/b-1/school/", "s3.example.vn"),
+        ("https://S3.example.vn:443/", True, "https://s3.example.vn/b-1/", "s3.example.vn"),
+        ("http://127.0.0.1:9000", True, "http://127.0.0.1:9000/b-1/", "127.0.0.1:9000"),
+        ("http://[::1]:9000", True, "http://[::1]:9000/b-1/", "[::1]:9000"),
+        ("https://s3.example.vn", False, "https://b-1.s3.example.vn/school/", "b-1.s3.example.vn"),
+    ],
+)
+def test_s3_requests_sign_the_host_header_that_is_sent(
+    endpoint: str, path_style: bool, url_start: str, host: str
+) -> None:
+    """The signed Host must be byte-for-byte what httpx sends (no default port, IPv6 in brackets),
+    or every request is a SignatureDoesNotMatch."""
+    import httpx
+
+    key = storage.new_key(school_id=uuid4(), org_unit_id=None, area="documents", ext="pdf")
+    url, headers = _s3(endpoint, path_style=path_style)._request("GET", key)
+    assert url.startswith(url_start) and url.endswith(key)
+    assert headers["host"] == host
+    sent = httpx.Request("GET", url, headers=headers)
+    assert sent.headers["host"] == host
+    assert "SignedHeaders=host;x-amz-content-sha256;x-amz-date," in headers["authorization"]
+
+
+@pytest.mark.parametrize(
+    "endpoint", ["s3.example.vn", "ftp://s3.example.vn", "https://s3.example.vn/bucket", "https://"]
+)
+def test_s3_endpoint_must_be_a_bare_http_url(endpoint: str) -> None:
+    with pytest.raises(ValueError, match="endpoint"):
+        _s3(endpoint)

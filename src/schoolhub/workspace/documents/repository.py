@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from schoolhub.platform import db
+from schoolhub.workspace.people.search import folded_match, prefix_first_order
 
 DOC_COLUMNS = (
     "d.id, d.school_id, d.direction, d.number, d.issued_on, d.sender, d.subject, d.due_on,"
@@ -83,17 +84,30 @@ async def document_for_office_doc(office_document_id: UUID) -> dict[str, Any] | 
 
 
 async def documents(
-    *, direction: str | None, assignee: UUID | None, limit: int
+    *,
+    direction: str | None,
+    assignee: UUID | None,
+    limit: int,
+    words: list[str] | None = None,
+    folded_query: str = "",
 ) -> list[dict[str, Any]]:
+    """Newest first; with ``words`` (folded search words), only documents whose number, subject
+    or sender contain every word, whole-prefix matches of ``folded_query`` first."""
+    match, search_args, order = "TRUE", [], "d.created_at DESC, d.id"
+    if words:
+        match, match_args = folded_match("d.search_folded", 5, words)
+        order = f"{prefix_first_order('d.search_folded', 4)}, d.created_at DESC, d.id"
+        search_args = [folded_query, *match_args]
     rows = await db.fetch(
         f"SELECT {DOC_COLUMNS} FROM workspace_document d"
         " WHERE ($1::text IS NULL OR d.direction = $1)"
         "   AND ($2::uuid IS NULL OR EXISTS (SELECT 1 FROM workspace_document_task t"
-        "        WHERE t.document_id = d.id AND t.assignee_id = $2))"
-        " ORDER BY d.created_at DESC, d.id LIMIT $3",
+        f"        WHERE t.document_id = d.id AND t.assignee_id = $2)) AND {match}"
+        f" ORDER BY {order} LIMIT $3",
         direction,
         assignee,
         limit,
+        *search_args,
     )
     return [_decode(r) or {} for r in rows]
 

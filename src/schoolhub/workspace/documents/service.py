@@ -20,12 +20,13 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from schoolhub.platform import audit, db, outbox, storage
+from schoolhub.platform import audit, db, outbox, storage, vntext
 from schoolhub.platform.errors import InvalidInput, NotFound, PermissionDenied
 from schoolhub.platform.principal import Principal, Role
 from schoolhub.workspace.attendance.service import today
 from schoolhub.workspace.documents import repository as repo
 from schoolhub.workspace.documents.errors import DocumentsErrorCode as E
+from schoolhub.workspace.people import search
 
 REGISTRARS = frozenset({Role.PRINCIPAL, Role.VICE_PRINCIPAL, Role.STAFF})
 MANAGEMENT = frozenset({Role.PRINCIPAL, Role.VICE_PRINCIPAL})
@@ -197,20 +198,40 @@ def _sees_all(principal: Principal, school_id: UUID) -> bool:
 
 
 async def list_documents(
-    principal: Principal, school_id: UUID, *, direction: str | None, first: int
+    principal: Principal,
+    school_id: UUID,
+    *,
+    direction: str | None,
+    first: int,
+    query: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Registrars see every document; other staff see the documents assigned to them."""
+    """Registrars see every document; other staff see the documents assigned to them.
+
+    With ``query``: diacritic-insensitive search over number, subject and sender ("cong van"
+    finds "Công văn"), matches with the diacritics as typed ranked first, then newest first."""
     user = _member(principal, school_id)
     if not principal.has_school_role(school_id, set(Role) - {Role.GUARDIAN, Role.STUDENT}):
         raise PermissionDenied()
     if direction is not None and direction not in DIRECTIONS:
         raise InvalidInput("direction is incoming or outgoing", field="direction")
+    words = search.query_words(query) if query is not None else None
+    limit = max(1, min(first, 100))
     async with db.tenant(school_id, user):
-        return await repo.documents(
+        rows = await repo.documents(
             direction=direction,
             assignee=None if _sees_all(principal, school_id) else user,
-            limit=max(1, min(first, 100)),
+            limit=search.CANDIDATES if words else limit,
+            words=words,
+            folded_query=vntext.fold(query or ""),
         )
+    if not words or query is None:
+        return rows
+    # exact-diacritic tiers first (vntext.rank); within a tier the SQL order (prefix, newest)
+    tiers = [
+        (vntext.rank(query, f"{r['subject']} {r['sender']} {r['number']}") or 1, i)
+        for i, r in enumerate(rows)
+    ]
+    return [rows[i] for _, i in sorted(tiers, key=lambda t: (-t[0], t[1]))[:limit]]
 
 
 async def document_tasks(

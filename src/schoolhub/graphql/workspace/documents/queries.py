@@ -19,7 +19,9 @@ from schoolhub.workspace.documents import service as documents
 @strawberry.type
 class DocumentQueries:
     @strawberry.field(
-        description="A school's documents: all for registrars, assigned ones otherwise."
+        description="A school's documents: all for registrars, assigned ones otherwise. With "
+        "`query`: diacritic-insensitive search over number, subject and sender (`cong van` finds "
+        "`Công văn`), matches with the diacritics as typed first; INVALID_SEARCH_QUERY when empty."
     )
     async def documents(
         self,
@@ -27,6 +29,7 @@ class DocumentQueries:
         school_id: strawberry.ID,
         direction: DocumentDirection | None = None,
         first: int = 50,
+        query: str | None = None,
     ) -> list[OfficialDocument]:
         principal = info.context.require_principal()
         rows = await documents.list_documents(
@@ -34,6 +37,7 @@ class DocumentQueries:
             ids.decode(school_id, "School", "schoolId"),
             direction=direction.value if direction else None,
             first=first,
+            query=query,
         )
         return [OfficialDocument.from_school_row(r) for r in rows]
 

@@ -18,6 +18,7 @@ from schoolhub.graphql.identity.mutations import IdentityMutations
 from schoolhub.graphql.identity.types import User
 from schoolhub.graphql.limits import Limits, NoIntrospectionRule, make_rule
 from schoolhub.graphql.node import NodeQueries
+from schoolhub.graphql.payments.types import VND_TOTAL_SCALAR, VndTotal
 from schoolhub.graphql.subscriptions import TenantSubscriptions
 from schoolhub.graphql.tenants.mutations import TenantMutations
 from schoolhub.graphql.tenants.queries import TenantQueries
@@ -85,5 +86,9 @@ def build_schema(*, production: bool, limits: Limits | None = None) -> SchoolHub
             lambda: ParserCache(maxsize=512),
             lambda: ValidationCache(maxsize=512),
         ],
-        config=StrawberryConfig(disable_field_suggestions=production, relay_max_results=100),
+        config=StrawberryConfig(
+            disable_field_suggestions=production,
+            relay_max_results=100,
+            scalar_map={VndTotal: VND_TOTAL_SCALAR},
+        ),
     )

@@ -15,8 +15,10 @@ from schoolhub.graphql.errors import UserError
 from schoolhub.graphql.tenants.types import School
 from schoolhub.payments import fees, intents
 
-VndTotal = strawberry.scalar(
-    NewType("VndTotal", int),
+VndTotal = NewType("VndTotal", int)
+# Registered in the schema's StrawberryConfig.scalar_map (graphql/schema.py).
+VND_TOTAL_SCALAR = strawberry.scalar(
+    name="VndTotal",
     serialize=int,
     parse_value=int,
     description="A sum of whole VND as a JSON integer; may exceed 32 bits (GraphQL Int).",
@@ -27,9 +29,9 @@ VndTotal = strawberry.scalar(
 class PaymentsReportRow:
     key: str
     label: str
-    billed_vnd: VndTotal  # type: ignore[valid-type]
-    collected_vnd: VndTotal  # type: ignore[valid-type]
-    outstanding_vnd: VndTotal  # type: ignore[valid-type]
+    billed_vnd: VndTotal
+    collected_vnd: VndTotal
+    outstanding_vnd: VndTotal
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> PaymentsReportRow:
@@ -53,9 +55,9 @@ class PaymentsReport:
 class SchoolPaymentTotals:
     school_code: str
     school_name: str
-    billed_vnd: VndTotal  # type: ignore[valid-type]
-    collected_vnd: VndTotal  # type: ignore[valid-type]
-    outstanding_vnd: VndTotal  # type: ignore[valid-type]
+    billed_vnd: VndTotal
+    collected_vnd: VndTotal
+    outstanding_vnd: VndTotal
 
 
 @strawberry.enum

@@ -11,6 +11,7 @@ from strawberry import relay
 
 from schoolhub.graphql import ids
 from schoolhub.graphql.errors import UserError
+from schoolhub.graphql.workspace.structure.grades_primary_types import PrimaryRecord
 from schoolhub.graphql.workspace.structure.types import (
     AssessmentKind,
     CorrectionStatus,
@@ -150,6 +151,9 @@ class StudentRecord:
     class_name: str
     school_year: str
     subjects: list[RecordSubject]
+    primary: PrimaryRecord | None = strawberry.field(
+        default=None, description="Grades 1-5 (TT27): the primary record; `subjects` is empty."
+    )
 
 
 @strawberry.type

@@ -25,6 +25,7 @@ from schoolhub.graphql.workspace.structure.grade_types import (
     SubjectCommentPayload,
     SubjectResult,
 )
+from schoolhub.graphql.workspace.structure.grades_primary_types import PrimaryRecord
 from schoolhub.graphql.workspace.structure.setup import school
 from schoolhub.graphql.workspace.structure.types import (
     AssessmentKind,
@@ -34,7 +35,7 @@ from schoolhub.graphql.workspace.structure.types import (
     TermCode,
 )
 from schoolhub.platform.errors import DomainError
-from schoolhub.workspace.structure.grades import service, sheet
+from schoolhub.workspace.structure.grades import primary_sheet, service, sheet
 
 
 @strawberry.input(
@@ -109,10 +110,20 @@ class GradeQueries:
         self, info: Info, school_id: strawberry.ID, student_id: strawberry.ID
     ) -> StudentRecord:
         principal = info.context.require_principal()
-        data = await sheet.student_record(
+        data = await primary_sheet.any_student_record(
             principal, school(school_id), ids.decode(student_id, "Student", "studentId")
         )
         st = data.student
+        if isinstance(data, primary_sheet.PrimaryRecordData):  # grades 1-5 (TT27)
+            return StudentRecord(
+                student_id=strawberry.ID(ids.encode("Student", st["id"])),
+                student_code=st["student_code"],
+                full_name=st["full_name"],
+                class_name=st["class_name"],
+                school_year=st["school_year"],
+                subjects=[],
+                primary=PrimaryRecord.of(data),
+            )
         return StudentRecord(
             student_id=strawberry.ID(ids.encode("Student", st["id"])),
             student_code=st["student_code"],

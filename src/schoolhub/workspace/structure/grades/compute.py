@@ -29,12 +29,14 @@ RATINGS = {"DAT": CommentResult.DAT, "CHUA_DAT": CommentResult.CHUA_DAT}
 
 
 def rules_for(school_year: str, grade: int) -> Tt22RuleSet:
-    """TT22 rules for grades 6-12. Primary (TT27: levels, integer tests) is not wired here yet."""
+    """TT22 rules for grades 6-12. Grades 1-5 are assessed under TT27 by ``grades.primary``; a
+    TT22 operation on them is ``GRADING_NOT_SUPPORTED`` (and the reverse there)."""
     try:
         return tt22_rules(school_year, grade)
     except (RuleSetNotFound, SchoolYearInvalid) as exc:
+        hint = " (primary grades use the TT27 operations)" if 1 <= grade <= 5 else ""
         raise InvalidInput(
-            f"no secondary grading rules for grade {grade} in {school_year}",
+            f"no secondary grading rules for grade {grade} in {school_year}{hint}",
             code=E.GRADING_NOT_SUPPORTED,
         ) from exc
 

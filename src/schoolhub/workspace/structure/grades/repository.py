@@ -13,7 +13,7 @@ SCORE_COLUMNS = (
 )
 CORRECTION_COLUMNS = (
     "id, school_id, student_id, subject_id, term_id, kind, slot, old_value, new_value, reason,"
-    " status, requested_by, requested_at, decided_by, decided_at"
+    " status, requested_by, requested_at, decided_by, decided_at, scheme, period, item"
 )
 
 
@@ -135,10 +135,11 @@ async def upsert_comment(
 
 
 async def insert_correction(school_id: UUID, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` of any grading scheme: TT27 rows add ``scheme``, ``period`` and ``item``."""
     row = await db.fetchrow(
         "INSERT INTO workspace_correction_request (school_id, student_id, subject_id, term_id,"
-        " kind, slot, old_value, new_value, reason, requested_by)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        " kind, slot, old_value, new_value, reason, requested_by, scheme, period, item)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
         f" RETURNING {CORRECTION_COLUMNS}",
         school_id,
         values["student_id"],
@@ -150,6 +151,9 @@ async def insert_correction(school_id: UUID, values: dict[str, Any]) -> dict[str
         values["new_value"],
         values["reason"],
         values["requested_by"],
+        values.get("scheme", "TT22"),
+        values.get("period"),
+        values.get("item"),
     )
     assert row is not None
     return row
@@ -180,15 +184,16 @@ async def decide_correction(
 
 
 async def corrections(
-    school_id: UUID, status: str | None, requested_by: UUID | None
+    school_id: UUID, status: str | None, requested_by: UUID | None, scheme: str = "TT22"
 ) -> list[dict[str, Any]]:
     return await db.fetch(
         f"SELECT {CORRECTION_COLUMNS} FROM workspace_correction_request WHERE school_id = $1"
         " AND ($2::text IS NULL OR status = $2) AND ($3::uuid IS NULL OR requested_by = $3)"
-        " ORDER BY requested_at DESC LIMIT 500",
+        " AND scheme = $4 ORDER BY requested_at DESC LIMIT 500",
         school_id,
         status,
         requested_by,
+        scheme,
     )
 
 

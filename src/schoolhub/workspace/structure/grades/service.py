@@ -12,6 +12,7 @@ Rules:
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -163,36 +164,40 @@ async def request_correction(
         )
 
 
-async def decide_correction(
-    principal: Principal, school_id: UUID, request_id: UUID, *, approve: bool
+# --- Correction requests, whatever the grading scheme (TT22 here, TT27 in ``grades.primary``). ---
+
+Applier = Callable[[UUID, dict[str, Any], UUID], Awaitable[str | None]]
+"""Writes an approved request's ``new_value`` (inside the caller's transaction) and returns the
+value it replaced, in the request's display form (None if nothing was recorded)."""
+
+
+def assessment_label(request: dict[str, Any]) -> str:
+    """``CK1`` / ``TX3`` for TT22; ``CN SUBJECT`` / ``CK1 QUALITY CHAM_CHI`` for TT27."""
+    if request.get("scheme", "TT22") == "TT22":
+        return f"{request['kind']}{request['slot']}"
+    item = f" {request['item']}" if request.get("item") else ""
+    return f"{request['period']} {request['kind']}{item}"
+
+
+async def decide(
+    principal: Principal,
+    school_id: UUID,
+    request_id: UUID,
+    *,
+    approve: bool,
+    scheme: str,
+    apply: Applier,
 ) -> dict[str, Any]:
-    """The principal approves (the new value is applied and audited) or rejects a request."""
+    """The principal approves (``apply`` writes the new value; audited) or rejects a request of
+    ``scheme``. A request of another scheme is not found: each API decides its own kind."""
     actor = access.require_principal(principal, school_id)
     async with db.tenant(school_id, actor):
         request = await repo.correction_for_update(school_id, request_id)
-        if request is None:
+        if request is None or request["scheme"] != scheme:
             raise NotFound("correction request")
         if request["status"] != "pending":
             raise Conflict("already decided", code=E.CORRECTION_NOT_PENDING)
-        new = request["new_value"]
-        if approve:
-            current = await repo.score(
-                school_id,
-                request["student_id"],
-                request["subject_id"],
-                request["term_id"],
-                request["kind"],
-                request["slot"],
-            )
-            score, rating = (None, new) if new in compute.RATINGS else (Decimal(new), None)
-            key = (
-                request["student_id"],
-                request["subject_id"],
-                request["term_id"],
-                request["kind"],
-                request["slot"],
-            )
-            await repo.upsert_score(school_id, key, score, rating, actor)
+        replaced = await apply(school_id, request, actor) if approve else None
         decided = await repo.decide_correction(
             school_id, request_id, "applied" if approve else "rejected", actor
         )
@@ -204,15 +209,12 @@ async def decide_correction(
             target_id=str(request["student_id"]),
             details={
                 "request": str(request_id),
-                "subject": str(request["subject_id"]),
+                "scheme": scheme,
+                "subject": str(request["subject_id"]) if request["subject_id"] else None,
                 "term": str(request["term_id"]),
-                "assessment": f"{request['kind']}{request['slot']}",
-                "old_value": (
-                    compute.display(current["score"], current["rating"])
-                    if approve and current
-                    else request["old_value"]
-                ),
-                "new_value": new,
+                "assessment": assessment_label(request),
+                "old_value": replaced if replaced is not None else request["old_value"],
+                "new_value": request["new_value"],
                 "reason": request["reason"],
                 "requested_by": str(request["requested_by"]),
                 "requested_at": request["requested_at"].isoformat(),
@@ -222,13 +224,37 @@ async def decide_correction(
     return decided
 
 
+async def _apply_tt22(school_id: UUID, request: dict[str, Any], actor: UUID) -> str | None:
+    key = (
+        request["student_id"],
+        request["subject_id"],
+        request["term_id"],
+        request["kind"],
+        request["slot"],
+    )
+    current = await repo.score(school_id, *key)
+    new = request["new_value"]
+    score, rating = (None, new) if new in compute.RATINGS else (Decimal(new), None)
+    await repo.upsert_score(school_id, key, score, rating, actor)
+    return compute.display(current["score"], current["rating"]) if current else None
+
+
+async def decide_correction(
+    principal: Principal, school_id: UUID, request_id: UUID, *, approve: bool
+) -> dict[str, Any]:
+    """The principal approves (the new value is applied and audited) or rejects a request."""
+    return await decide(
+        principal, school_id, request_id, approve=approve, scheme="TT22", apply=_apply_tt22
+    )
+
+
 async def list_corrections(
-    principal: Principal, school_id: UUID, *, status: str | None
+    principal: Principal, school_id: UUID, *, status: str | None, scheme: str = "TT22"
 ) -> list[dict[str, Any]]:
-    """The principal sees every request; a teacher sees their own; others nothing."""
+    """The principal sees every request of ``scheme``; a teacher sees their own; others nothing."""
     actor = access.require_staff(principal, school_id)
     if status is not None and status not in ("pending", "applied", "rejected"):
         raise InvalidInput("unknown status", field="status")
     mine_only = None if access.is_manager(principal, school_id) else actor
     async with db.tenant(school_id, actor):
-        return await repo.corrections(school_id, status, mine_only)
+        return await repo.corrections(school_id, status, mine_only, scheme)

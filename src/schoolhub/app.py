@@ -7,10 +7,12 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from litestar import Litestar, Request, Response, get
+from litestar.background_tasks import BackgroundTasks
 from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from litestar_saq import SAQConfig, SAQPlugin
 from strawberry.exceptions import ConnectionRejectionError
@@ -98,6 +100,10 @@ async def plain_me(request: Request[Any, Any, State]) -> Response[dict[str, Any]
     )
 
 
+def _graphql_response() -> Response[Any]:
+    return Response({}, background=BackgroundTasks([]))
+
+
 def _graphql_controller(settings: Settings) -> type:
     schema = build_schema(production=settings.is_production)
     base = make_graphql_controller(
@@ -111,6 +117,13 @@ def _graphql_controller(settings: Settings) -> type:
     )
 
     class GraphQLController(base):  # type: ignore[misc, valid-type]
+        # strawberry provides ``response`` with a sync function run in a worker thread on every
+        # request (a thread hop for building an empty Response); the same, on the event loop.
+        dependencies: ClassVar[dict[str, Any]] = {
+            **base.dependencies,
+            "response": Provide(_graphql_response, sync_to_thread=False),
+        }
+
         async def on_ws_connect(self, context: Context) -> dict[str, Any] | None:
             params = context.connection_params or {}
             token = params.get("token") or bearer(str(params.get("Authorization") or ""))

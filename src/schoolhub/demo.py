@@ -3,6 +3,7 @@ principals, teachers, classes, students and guardians (realistic Vietnamese name
 
 Deterministic (seeded) and idempotent: a second run finds the department and only prints the
 accounts. Everything goes through the same services as the API, as the bootstrap department admin.
+``demo_workspace`` then fills each school's workspace (year, timetable, grades, documents, ...).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from schoolhub.demo_workspace import seed_workspace
 from schoolhub.platform import audit, db
 from schoolhub.platform.auth.passwords import hash_password
 from schoolhub.platform.errors import Conflict
@@ -163,6 +165,7 @@ async def load_demo() -> list[DemoAccount]:
     async with db.system():
         exists = await db.fetchrow("SELECT id FROM tenants_org_unit WHERE code = $1", DEPARTMENT[0])
     if exists:
+        await seed_workspace()  # fills a province loaded before the workspace content existed
         return await _describe_existing()
     async with db.system():
         dept = await tenants_repo.insert_org_unit("department", DEPARTMENT[0], DEPARTMENT[1], None)
@@ -211,6 +214,7 @@ async def load_demo() -> list[DemoAccount]:
                 b, admin, sid, code, level, shared_guardian, shared_teacher, len(school_ids)
             )
             await _fees(sid, principal_id, len(school_ids))
+    await seed_workspace()
     return await _describe_existing()
 
 

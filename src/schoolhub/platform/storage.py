@@ -14,13 +14,15 @@ Design note (RELIABILITY.md §3.4 item 4):
   (``schoolhub.web.workspace_documents``) also requires a Bearer token whose principal belongs to
   the link's school (or office): a leaked link alone is useless, and school A's link is a 404 for a
   user of school B.
-* ``S3Storage`` speaks to any S3-compatible store (AWS, MinIO, Viettel/FPT object storage) with
-  SigV4 header-signed requests over httpx (no SDK dependency); the payload's SHA-256 is signed too.
-  It behaves like ``LocalStorage`` (a missing object is ``NotFound``/``False``), and anything else
-  the store answers is a ``StorageError``, never a silent "not found".
-  ``tests/integration/platform/test_storage_s3.py`` runs both against a real S3 server (moto with
-  signature checking on). Clients still download through ``/files/<token>`` so the school check
-  happens in our code; the bucket is never public.
+* ``S3Storage`` (module ``storage_s3``, re-exported here) speaks to any S3-compatible store (AWS,
+  MinIO, Viettel/FPT object storage) with SigV4 header-signed requests over httpx (no SDK
+  dependency); the payload's SHA-256 is signed too. Credentials are fixed keys or, on EKS, the
+  temporary ones of Pod Identity (``aws_credentials``), see :func:`s3_from_environ`. It behaves like
+  ``LocalStorage`` (a missing object is ``NotFound``/``False``), and anything else the store answers
+  is a ``StorageError``, never a silent "not found". Recordings are tagged ``kind=recording`` for
+  the bucket's retention rules. ``tests/integration/platform/test_storage_s3.py`` runs both against
+  a real S3 server (moto with signature checking on). Clients still download through
+  ``/files/<token>`` so the school check happens in our code; the bucket is never public.
   Payments receipts and realtime recordings should depend on the ``Storage`` protocol only.
 """
 
@@ -36,16 +38,13 @@ import re
 import time
 import uuid
 import zipfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
-from urllib.parse import quote, urlsplit
+from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
 import anyio
-import httpx
 
 from schoolhub.platform.errors import DomainError, InvalidInput, NotFound
 
@@ -339,343 +338,92 @@ class LocalStorage:
         return self.signer.verify(token)
 
 
-EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
-_S3_ERROR_CODE = re.compile(r"<Code>([^<]{1,64})</Code>")
-_S3_ERROR_MESSAGE = re.compile(r"<Message>([^<]{0,300})</Message>")
+# The S3 implementation lives in ``storage_s3`` (which imports this module); its names are
+# re-exported here lazily, so ``from schoolhub.platform.storage import S3Storage`` keeps working.
+_S3_EXPORTS = frozenset(
+    {"EMPTY_SHA256", "S3Storage", "StorageError", "presign_s3", "sign_s3_headers"}
+)
+
+if TYPE_CHECKING:
+    from schoolhub.platform.storage_s3 import EMPTY_SHA256 as EMPTY_SHA256  # noqa: PLC0414
+    from schoolhub.platform.storage_s3 import S3Storage as S3Storage  # noqa: PLC0414
+    from schoolhub.platform.storage_s3 import StorageError as StorageError  # noqa: PLC0414
+    from schoolhub.platform.storage_s3 import presign_s3 as presign_s3  # noqa: PLC0414
+    from schoolhub.platform.storage_s3 import sign_s3_headers as sign_s3_headers  # noqa: PLC0414
 
 
-class StorageError(RuntimeError):
-    """The object store refused or failed a request (bad credentials, missing bucket, outage).
+def __getattr__(name: str) -> object:
+    if name in _S3_EXPORTS:
+        from schoolhub.platform import storage_s3
 
-    Not a ``DomainError``: it is an operator's problem, logged and shown to clients as an internal
-    error. The message names the method, the key, the HTTP status and the store's error code; it
-    never carries a signature or a secret."""
-
-
-def _sigv4_signing_key(secret_key: str, day: str, region: str) -> bytes:
-    signing = f"AWS4{secret_key}".encode()
-    for part in (day, region, "s3", "aws4_request"):
-        signing = hmac.new(signing, part.encode(), hashlib.sha256).digest()
-    return signing
-
-
-def _sigv4_signature(secret_key: str, now: datetime, region: str, canonical: str) -> str:
-    stamp, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
-    scope = f"{day}/{region}/s3/aws4_request"
-    to_sign = "\n".join(
-        ["AWS4-HMAC-SHA256", stamp, scope, hashlib.sha256(canonical.encode()).hexdigest()]
-    )
-    signing = _sigv4_signing_key(secret_key, day, region)
-    return hmac.new(signing, to_sign.encode(), hashlib.sha256).hexdigest()
-
-
-def presign_s3(
-    method: str,
-    *,
-    endpoint: str,
-    bucket: str,
-    key: str,
-    region: str,
-    access_key: str,
-    secret_key: str,
-    expires_in: int,
-    now: datetime,
-    path_style: bool = True,
-) -> str:
-    """A SigV4 query-string-signed URL (AWS "Authenticating Requests: Using Query Parameters"),
-    for handing a direct, short-lived link to someone else. ``S3Storage`` itself signs headers."""
-    parts = urlsplit(endpoint)
-    host = parts.netloc if path_style else f"{bucket}.{parts.netloc}"
-    path = (f"/{bucket}/{key}" if path_style else f"/{key}").replace("//", "/")
-    canonical_path = quote(path, safe="/-_.~")
-    stamp, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
-    query = {
-        "X-Amz-Algorithm": "AWS4-HMAC-SHA256",
-        "X-Amz-Credential": f"{access_key}/{day}/{region}/s3/aws4_request",
-        "X-Amz-Date": stamp,
-        "X-Amz-Expires": str(expires_in),
-        "X-Amz-SignedHeaders": "host",
-    }
-    canonical_query = "&".join(
-        f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in sorted(query.items())
-    )
-    canonical = "\n".join(
-        [method, canonical_path, canonical_query, f"host:{host}", "", "host", "UNSIGNED-PAYLOAD"]
-    )
-    signature = _sigv4_signature(secret_key, now, region, canonical)
-    return f"{parts.scheme}://{host}{canonical_path}?{canonical_query}&X-Amz-Signature={signature}"
-
-
-def sign_s3_headers(
-    method: str,
-    *,
-    host: str,
-    path: str,
-    region: str,
-    access_key: str,
-    secret_key: str,
-    payload_sha256: str,
-    now: datetime,
-    headers: dict[str, str] | None = None,
-) -> dict[str, str]:
-    """The headers of a SigV4 header-signed request (AWS "Signature Calculations for the
-    Authorization Header: Transferring Payload in a Single Chunk"). ``path`` is already
-    URI-encoded; ``host`` must be exactly the Host header sent. Every header given is signed."""
-    signed: dict[str, str] = {
-        "host": host,
-        "x-amz-content-sha256": payload_sha256,
-        "x-amz-date": now.strftime("%Y%m%dT%H%M%SZ"),
-    }
-    for name, value in (headers or {}).items():
-        signed[name.lower()] = " ".join(value.split())
-    names = sorted(signed)
-    canonical_headers = "".join(f"{name}:{signed[name]}\n" for name in names)
-    signed_names = ";".join(names)
-    canonical = "\n".join([method, path, "", canonical_headers, signed_names, payload_sha256])
-    signature = _sigv4_signature(secret_key, now, region, canonical)
-    scope = f"{now.strftime('%Y%m%d')}/{region}/s3/aws4_request"
-    signed["authorization"] = (
-        f"AWS4-HMAC-SHA256 Credential={access_key}/{scope},"
-        f"SignedHeaders={signed_names},Signature={signature}"
-    )
-    return signed
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-class S3Storage:
-    """An S3-compatible bucket, spoken to with SigV4 header-signed requests over httpx.
-
-    Every request signs its payload's SHA-256 (the store refuses a body altered on the way, or a
-    recording that changed while it was uploaded). Outcomes map to the ``LocalStorage`` ones: a
-    missing object is ``NotFound`` for ``read``/``open``, ``False`` for ``exists``, nothing for
-    ``delete``. Anything else the store answers (bad credentials, a missing bucket, 5xx) or a
-    network failure is a ``StorageError``, never a silent "not found".
-    """
-
-    def __init__(
-        self,
-        *,
-        endpoint: str,
-        bucket: str,
-        region: str,
-        access_key: str,
-        secret_key: str,
-        link_secret: str,
-        path_style: bool = True,
-        url_prefix: str = "/files",
-    ) -> None:
-        parts = urlsplit(endpoint)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("the S3 endpoint is a URL such as https://s3.example.com")
-        if parts.path.strip("/") or parts.query:
-            raise ValueError("the S3 endpoint has no path: the bucket is a separate setting")
-        if not bucket or not access_key or not secret_key:
-            raise ValueError("an S3 bucket, access key and secret key are required")
-        # The Host header httpx sends (and so the one to sign): no default port, IPv6 bracketed.
-        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
-        if parts.port is not None and (parts.scheme, parts.port) not in (
-            ("http", 80),
-            ("https", 443),
-        ):
-            host = f"{host}:{parts.port}"
-        self.endpoint, self.bucket, self.region = f"{parts.scheme}://{host}", bucket, region
-        self._host = host if path_style else f"{bucket}.{host}"
-        self._scheme = parts.scheme
-        self._access, self._secret, self.path_style = access_key, secret_key, path_style
-        self.signer = LinkSigner(link_secret)
-        self.url_prefix = url_prefix
-
-    def _request(
-        self,
-        method: str,
-        key: str,
-        payload_sha256: str = EMPTY_SHA256,
-        headers: dict[str, str] | None = None,
-    ) -> tuple[str, dict[str, str]]:
-        stored_key_owner(key)  # validates the pattern before anything leaves the process
-        path = quote(f"/{self.bucket}/{key}" if self.path_style else f"/{key}", safe="/-_.~")
-        signed = sign_s3_headers(
-            method,
-            host=self._host,
-            path=path,
-            region=self.region,
-            access_key=self._access,
-            secret_key=self._secret,
-            payload_sha256=payload_sha256,
-            now=datetime.now(UTC),
-            headers=headers,
-        )
-        return f"{self._scheme}://{self._host}{path}", signed
-
-    @staticmethod
-    def _client(seconds: float = 60.0) -> httpx.AsyncClient:
-        """Bounded waits: 10 s to connect, ``seconds`` for each read or write (a dead or
-        black-holed endpoint is an error, never a hang)."""
-        return httpx.AsyncClient(timeout=httpx.Timeout(seconds, connect=10.0))
-
-    @staticmethod
-    def _code(body: bytes) -> str:
-        found = _S3_ERROR_CODE.search(body[:4096].decode("utf-8", "replace"))
-        return found.group(1) if found else ""
-
-    def _error(self, method: str, key: str, response: httpx.Response, body: bytes) -> StorageError:
-        text = body[:4096].decode("utf-8", "replace")
-        message = _S3_ERROR_MESSAGE.search(text)
-        detail = f": {message.group(1)}" if message else ""
-        code = self._code(body) or response.reason_phrase
-        return StorageError(
-            f"S3 {method} {self.bucket}/{key} failed: HTTP {response.status_code} {code}{detail}"
-        )
-
-    def _missing(self, response: httpx.Response, body: bytes) -> bool:
-        """A 404 for the object itself (not for the bucket, which is a configuration error)."""
-        return response.status_code == 404 and self._code(body) != "NoSuchBucket"
-
-    async def _send(
-        self,
-        method: str,
-        key: str,
-        *,
-        content: bytes | AsyncIterator[bytes] | None = None,
-        payload_sha256: str = EMPTY_SHA256,
-        headers: dict[str, str] | None = None,
-        seconds: float = 60.0,
-    ) -> httpx.Response:
-        url, signed = self._request(method, key, payload_sha256, headers)
-        try:
-            async with self._client(seconds) as http:
-                response = await http.request(method, url, content=content, headers=signed)
-        except httpx.HTTPError as exc:
-            raise StorageError(f"S3 {method} {self.bucket}/{key} failed: {exc!r}") from exc
-        return response
-
-    async def put(self, key: str, data: bytes) -> None:
-        digest = hashlib.sha256(data).hexdigest()
-        response = await self._send("PUT", key, content=data, payload_sha256=digest)
-        if response.status_code != 200:
-            raise self._error("PUT", key, response, response.content)
-
-    async def put_file(self, key: str, path: Path) -> int:
-        """Stream a server-produced recording from disk (never loaded whole); returns its size."""
-        if not RECORDING_KEY_RE.match(key):
-            raise ValueError("put_file is for recording keys only")
-        size = (await anyio.Path(path).stat()).st_size
-        if size > MAX_RECORDING_BYTES:
-            raise FileError("recording is too large", code="FILE_TOO_LARGE", field="file")
-        digest = await anyio.to_thread.run_sync(_file_sha256, path)
-
-        async def _chunks() -> AsyncIterator[bytes]:
-            handle = await anyio.open_file(path, "rb")
-            async with handle:
-                while chunk := await handle.read(CHUNK):
-                    yield chunk
-
-        # An explicit Content-Length: S3 refuses a chunked transfer-encoding on PUT.
-        response = await self._send(
-            "PUT",
-            key,
-            content=_chunks(),
-            payload_sha256=digest,
-            headers={"content-length": str(size)},
-            seconds=600.0,
-        )
-        if response.status_code != 200:
-            raise self._error("PUT", key, response, response.content)
-        return size
-
-    async def read(self, key: str) -> bytes:
-        response = await self._send("GET", key)
-        if response.status_code == 200:
-            return response.content
-        if self._missing(response, response.content):
-            raise NotFound("file")
-        raise self._error("GET", key, response, response.content)
-
-    async def open(self, key: str) -> AsyncIterator[bytes]:
-        url, signed = self._request("GET", key)
-        try:
-            async with (
-                self._client() as http,
-                http.stream("GET", url, headers=signed) as response,
-            ):
-                if response.status_code != 200:
-                    body = await response.aread()
-                    if self._missing(response, body):
-                        raise NotFound("file")
-                    raise self._error("GET", key, response, body)
-                async for chunk in response.aiter_bytes(CHUNK):
-                    yield chunk
-        except httpx.HTTPError as exc:
-            raise StorageError(f"S3 GET {self.bucket}/{key} failed: {exc!r}") from exc
-
-    async def delete(self, key: str) -> None:
-        response = await self._send("DELETE", key, seconds=30.0)
-        if response.status_code in (200, 204):
-            return
-        if self._missing(response, response.content):
-            return
-        raise self._error("DELETE", key, response, response.content)
-
-    async def exists(self, key: str) -> bool:
-        """A HEAD answer has no body, so a missing bucket also reads as ``False`` here; every
-        other failure (403 for bad credentials, 5xx) raises instead of hiding as a missing file."""
-        response = await self._send("HEAD", key, seconds=30.0)
-        if response.status_code == 200:
-            return True
-        if response.status_code == 404:
-            return False
-        error = self._error("HEAD", key, response, b"")
-        if response.status_code == 403:  # no body to name the cause: say where to look
-            error = StorageError(f"{error} (check the S3 access key, secret key and policy)")
-        raise error
-
-    def signed_url(
-        self,
-        key: str,
-        expires_in: int,
-        school_id: UUID | None,
-        *,
-        org_unit_id: UUID | None = None,
-    ) -> str:
-        token = self.signer.sign(key, expires_in, school_id=school_id, org_unit_id=org_unit_id)
-        return f"{self.url_prefix}/{token}"
-
-    def verify(self, token: str) -> SignedRef:
-        return self.signer.verify(token)
+        return getattr(storage_s3, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 _storage: Storage | None = None
 
 
+def s3_from_environ(environ: Mapping[str, str], *, link_secret: str) -> S3Storage | None:
+    """The ``S3Storage`` the environment describes, or ``None`` without ``SCHOOLHUB_S3_ENDPOINT``.
+
+    ``SCHOOLHUB_S3_BUCKET`` is required; ``SCHOOLHUB_S3_REGION`` (else ``AWS_REGION``, else
+    us-east-1); ``SCHOOLHUB_S3_PATH_STYLE=false`` for virtual-hosted addressing
+    (``<bucket>.s3.<region>.amazonaws.com``). Credentials: ``SCHOOLHUB_S3_ACCESS_KEY`` and
+    ``_SECRET_KEY`` (optional ``_SESSION_TOKEN``) when set, else the container credentials endpoint
+    (EKS Pod Identity, ECS: ``AWS_CONTAINER_CREDENTIALS_FULL_URI`` / ``_RELATIVE_URI``)."""
+    from schoolhub.platform.aws_credentials import (
+        ContainerCredentials,
+        CredentialsProvider,
+        StaticCredentials,
+    )
+    from schoolhub.platform.storage_s3 import S3Storage
+
+    endpoint = environ.get("SCHOOLHUB_S3_ENDPOINT", "")
+    if not endpoint:
+        return None
+    bucket = environ.get("SCHOOLHUB_S3_BUCKET", "")
+    if not bucket:
+        raise RuntimeError("SCHOOLHUB_S3_ENDPOINT is set but not SCHOOLHUB_S3_BUCKET")
+    access = environ.get("SCHOOLHUB_S3_ACCESS_KEY", "")
+    secret = environ.get("SCHOOLHUB_S3_SECRET_KEY", "")
+    credentials: CredentialsProvider | None
+    if access or secret:
+        if not (access and secret):
+            missing = "SCHOOLHUB_S3_SECRET_KEY" if access else "SCHOOLHUB_S3_ACCESS_KEY"
+            raise RuntimeError(f"SCHOOLHUB_S3_ACCESS_KEY/_SECRET_KEY: {missing} is not set")
+        credentials = StaticCredentials(
+            access, secret, environ.get("SCHOOLHUB_S3_SESSION_TOKEN") or None
+        )
+    else:
+        credentials = ContainerCredentials.from_environ(environ)
+        if credentials is None:
+            raise RuntimeError(
+                "SCHOOLHUB_S3_ENDPOINT is set but there are no credentials: set "
+                "SCHOOLHUB_S3_ACCESS_KEY and SCHOOLHUB_S3_SECRET_KEY, or run with container "
+                "credentials (EKS Pod Identity: AWS_CONTAINER_CREDENTIALS_FULL_URI)"
+            )
+    path_style = environ.get("SCHOOLHUB_S3_PATH_STYLE", "true").strip().lower()
+    if path_style not in ("true", "false"):
+        raise RuntimeError("SCHOOLHUB_S3_PATH_STYLE is true or false")
+    return S3Storage(
+        endpoint=endpoint,
+        bucket=bucket,
+        region=environ.get("SCHOOLHUB_S3_REGION") or environ.get("AWS_REGION") or "us-east-1",
+        credentials=credentials,
+        link_secret=link_secret,
+        path_style=path_style == "true",
+    )
+
+
 def get_storage() -> Storage:
-    """The process-wide storage: S3-compatible when ``SCHOOLHUB_S3_ENDPOINT`` (with ``_BUCKET``,
-    ``_REGION``, ``_ACCESS_KEY``, ``_SECRET_KEY``) is set, else local disk under
-    ``SCHOOLHUB_DATA_DIR/files``."""
+    """The process-wide storage: S3-compatible when ``SCHOOLHUB_S3_ENDPOINT`` is set (see
+    :func:`s3_from_environ`), else local disk under ``SCHOOLHUB_DATA_DIR/files``."""
     global _storage
     from schoolhub.platform import settings as settings_mod
 
     cfg = settings_mod.current()
-    endpoint = os.environ.get("SCHOOLHUB_S3_ENDPOINT", "")
-    if endpoint and _storage is None:
-        required = ("SCHOOLHUB_S3_BUCKET", "SCHOOLHUB_S3_ACCESS_KEY", "SCHOOLHUB_S3_SECRET_KEY")
-        missing = [name for name in required if not os.environ.get(name)]
-        if missing:
-            raise RuntimeError(f"SCHOOLHUB_S3_ENDPOINT is set but not {', '.join(missing)}")
-        _storage = S3Storage(
-            endpoint=endpoint,
-            bucket=os.environ["SCHOOLHUB_S3_BUCKET"],
-            region=os.environ.get("SCHOOLHUB_S3_REGION") or "us-east-1",
-            access_key=os.environ["SCHOOLHUB_S3_ACCESS_KEY"],
-            secret_key=os.environ["SCHOOLHUB_S3_SECRET_KEY"],
-            link_secret=cfg.jwt_secret,
-        )
+    if _storage is None:
+        _storage = s3_from_environ(os.environ, link_secret=cfg.jwt_secret)
     root = cfg.data_dir / "files"
     if _storage is None or (isinstance(_storage, LocalStorage) and _storage.root != root):
         _storage = LocalStorage(root, cfg.jwt_secret)

@@ -9,14 +9,18 @@ tests run on both backends: the app can switch between them without a caller not
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
 import socket
 import subprocess
+import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -26,7 +30,7 @@ import httpx
 import pytest
 
 from schoolhub.graphql import ids
-from schoolhub.platform import storage
+from schoolhub.platform import aws_credentials, storage
 from schoolhub.platform.errors import InvalidInput, NotFound
 from schoolhub.platform.settings import Settings
 from tests.support import factories
@@ -42,10 +46,20 @@ PDF = b"%PDF-1.7\n" + bytes(range(256)) * 4096  # 1 MiB: several chunks on every
 
 
 @dataclass(frozen=True)
+class Session:
+    """Temporary credentials issued by moto's STS (AssumeRole): an ``ASIA…`` key and a token."""
+
+    access_key: str
+    secret_key: str
+    token: str
+
+
+@dataclass(frozen=True)
 class S3Server:
     endpoint: str
     access_key: str
     secret_key: str
+    sessions: tuple[Session, ...] = ()
 
 
 def _install_server() -> Path:
@@ -65,18 +79,36 @@ def _install_server() -> Path:
     return SERVER_ENV / "bin" / "moto_server"
 
 
-def _iam(http: httpx.Client, endpoint: str, action: str, **params: str) -> str:
-    """An IAM call while authentication is still off (the header only routes it to IAM)."""
+def _iam(
+    http: httpx.Client, endpoint: str, action: str, *, service: str = "iam", **params: str
+) -> str:
+    """An IAM (or STS) call while authentication is still off (the header only routes it)."""
+    version = "2011-06-15" if service == "sts" else "2010-05-08"
     response = http.post(
         endpoint,
-        data={"Action": action, "Version": "2010-05-08", **params},
+        data={"Action": action, "Version": version, **params},
         headers={
-            "Authorization": "AWS4-HMAC-SHA256 Credential=AKIASETUP/20260101/us-east-1/iam/"
+            "Authorization": f"AWS4-HMAC-SHA256 Credential=AKIASETUP/20260101/us-east-1/{service}/"
             "aws4_request, SignedHeaders=host, Signature=0"
         },
     )
     assert response.status_code == 200, response.text
     return response.text
+
+
+def _xml(text: str, tag: str) -> str:
+    found = re.search(rf"<{tag}>([^<]+)</{tag}>", text)
+    assert found, text
+    return found.group(1)
+
+
+def _assume_role(http: httpx.Client, endpoint: str, role_arn: str, name: str) -> Session:
+    issued = _iam(
+        http, endpoint, "AssumeRole", service="sts", RoleArn=role_arn, RoleSessionName=name
+    )
+    return Session(
+        _xml(issued, "AccessKeyId"), _xml(issued, "SecretAccessKey"), _xml(issued, "SessionToken")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -118,12 +150,43 @@ def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
                 PolicyDocument=json.dumps(policy),
             )
             created = _iam(http, endpoint, "CreateAccessKey", UserName="schoolhub")
-            access = re.search(r"<AccessKeyId>([^<]+)</AccessKeyId>", created)
-            secret = re.search(r"<SecretAccessKey>([^<]+)</SecretAccessKey>", created)
-            assert access and secret
+            # The pods' role (EKS Pod Identity): temporary credentials from STS AssumeRole, which
+            # moto's S3 accepts only with their session token (X-Amz-Security-Token).
+            trust = {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "pods.eks.amazonaws.com"},
+                        "Action": ["sts:AssumeRole", "sts:TagSession"],
+                    }
+                ],
+            }
+            role = _iam(
+                http,
+                endpoint,
+                "CreateRole",
+                RoleName="schoolhub-app-pods",
+                AssumeRolePolicyDocument=json.dumps(trust),
+            )
+            _iam(
+                http,
+                endpoint,
+                "PutRolePolicy",
+                RoleName="schoolhub-app-pods",
+                PolicyName="objects",
+                PolicyDocument=json.dumps(policy),
+            )
+            role_arn = _xml(role, "Arn")
+            sessions = tuple(_assume_role(http, endpoint, role_arn, f"pod-{n}") for n in range(2))
             # From here on every request must carry a valid signature of that key.
             assert http.post(f"{endpoint}/moto-api/reset-auth", content=b"0").status_code == 200
-        yield S3Server(endpoint, access.group(1), secret.group(1))
+        yield S3Server(
+            endpoint,
+            _xml(created, "AccessKeyId"),
+            _xml(created, "SecretAccessKey"),
+            sessions,
+        )
     finally:
         proc.terminate()
         try:
@@ -420,3 +483,230 @@ async def test_document_attachment_round_trips_through_s3(
         ).status_code == 404
     finally:
         storage.set_storage(None)
+
+
+# Temporary credentials: session tokens, EKS Pod Identity, recording tags ----------------------
+
+
+class ContainerEndpoint:
+    """A loopback fake of the container credentials endpoint (the EKS Pod Identity agent): it
+    checks the ``Authorization`` token and answers with moto STS sessions, in turn."""
+
+    def __init__(self, sessions: Sequence[Session], token: str) -> None:
+        self.sessions = list(sessions)
+        self.requests: list[str] = []
+        self.fail = False
+        self.expires = datetime.now(UTC) + timedelta(hours=6)
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                given = self.headers.get("Authorization", "")
+                endpoint.requests.append(given)
+                if endpoint.fail or given != token:
+                    status = 500 if endpoint.fail else 401
+                    body = json.dumps({"message": f"refused {given}"}).encode()
+                else:
+                    status = 200
+                    session = endpoint.sessions[min(len(endpoint.requests), 2) - 1]
+                    body = json.dumps(
+                        {
+                            "AccessKeyId": session.access_key,
+                            "SecretAccessKey": session.secret_key,
+                            "Token": session.token,
+                            "AccountId": "123456789012",
+                            "Expiration": endpoint.expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        }
+                    ).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1/credentials"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+POD_TOKEN = "eyJhbGciOiJSUzI1NiJ9.projected-pod-identity-token"
+
+
+@pytest.fixture
+def pod_identity(s3: S3Server, tmp_path: Path) -> Iterator[tuple[ContainerEndpoint, Path]]:
+    token_file = tmp_path / "eks-pod-identity-token"
+    token_file.write_text(POD_TOKEN)
+    endpoint = ContainerEndpoint(s3.sessions, POD_TOKEN)
+    yield endpoint, token_file
+    endpoint.close()
+
+
+async def test_session_credentials_need_their_token_and_it_is_signed(
+    s3: S3Server, tmp_path: Path
+) -> None:
+    session = s3.sessions[0]
+    assert session.access_key.startswith("ASIA") and session.token
+    store = s3_store(s3, access_key=session.access_key, secret_key=session.secret_key)
+    key = _key()
+    # Without the token moto does not know the key (as AWS: a temporary key alone is refused) ...
+    with pytest.raises(storage.StorageError, match="HTTP 403"):
+        await store.put(key, PDF)
+    # ... with a wrong token it is refused as well ...
+    wrong = storage.S3Storage(
+        endpoint=s3.endpoint,
+        bucket=BUCKET,
+        region=REGION,
+        access_key=session.access_key,
+        secret_key=session.secret_key,
+        session_token=session.token[:-4] + "AAAA",
+        link_secret=LINK_SECRET,
+    )
+    with pytest.raises(storage.StorageError, match="HTTP 400 InvalidToken") as err:
+        await wrong.put(key, PDF)
+    assert session.token[:-4] not in str(err.value) and session.secret_key not in str(err.value)
+    # ... and with it every operation works: the token is sent and signed.
+    good = storage.S3Storage(
+        endpoint=s3.endpoint,
+        bucket=BUCKET,
+        region=REGION,
+        access_key=session.access_key,
+        secret_key=session.secret_key,
+        session_token=session.token,
+        link_secret=LINK_SECRET,
+    )
+    _url, headers = await good._request("GET", key)
+    assert headers["x-amz-security-token"] == session.token
+    assert "x-amz-security-token" in headers["authorization"].split("SignedHeaders=")[1]
+    await good.put(key, PDF)
+    assert await good.exists(key) and await good.read(key) == PDF
+    assert b"".join(await _collect(good, key)) == PDF
+    recording = tmp_path / "r.webm"
+    recording.write_bytes(b"\x1aE\xdf\xa3" + os.urandom(300_000))
+    rec_key = storage.new_recording_key(school_id=uuid4(), room_id=uuid4(), ext="webm")
+    assert await good.put_file(rec_key, recording) == recording.stat().st_size
+    await good.delete(key)
+    assert not await good.exists(key)
+
+
+async def test_pod_identity_credentials_from_the_environment(
+    s3: S3Server,
+    pod_identity: tuple[ContainerEndpoint, Path],
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What a pod sees: no keys, the agent's URL and token file (EKS injects both)."""
+    endpoint, token_file = pod_identity
+    for name in ("SCHOOLHUB_S3_ACCESS_KEY", "SCHOOLHUB_S3_SECRET_KEY", "SCHOOLHUB_S3_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in {
+        "SCHOOLHUB_S3_ENDPOINT": s3.endpoint,
+        "SCHOOLHUB_S3_BUCKET": BUCKET,
+        "AWS_REGION": REGION,
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI": endpoint.url,
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": str(token_file),
+    }.items():
+        monkeypatch.setenv(name, value)
+    storage.set_storage(None)
+    try:
+        store = storage.get_storage()
+        assert isinstance(store, storage.S3Storage)
+        assert isinstance(store.credentials, aws_credentials.ContainerCredentials)
+        key = _key()
+        await store.put(key, PDF)
+        assert await store.read(key) == PDF and await store.exists(key)
+        assert endpoint.requests == [POD_TOKEN]  # fetched once, with the token, then cached
+        # The object really is in the bucket (read back with the long-lived user key).
+        assert await s3_store(s3).read(key) == PDF
+    finally:
+        storage.set_storage(None)
+
+
+async def test_expiring_credentials_are_refreshed_before_use(
+    s3: S3Server, pod_identity: tuple[ContainerEndpoint, Path]
+) -> None:
+    endpoint, token_file = pod_identity
+    now = [time.time()]
+    creds = aws_credentials.ContainerCredentials(
+        endpoint.url, token_file=str(token_file), clock=lambda: now[0], retry_sleep=0
+    )
+    store = storage.S3Storage(
+        endpoint=s3.endpoint,
+        bucket=BUCKET,
+        region=REGION,
+        credentials=creds,
+        link_secret=LINK_SECRET,
+    )
+    key = _key()
+    await store.put(key, PDF)
+    assert (await creds.get()).access_key == s3.sessions[0].access_key
+    now[0] = endpoint.expires.timestamp() - 60  # one minute left: must refresh first
+    assert await store.read(key) == PDF
+    assert len(endpoint.requests) == 2
+    assert (await creds.get()).access_key == s3.sessions[1].access_key
+    await store.delete(key)
+    assert not await store.exists(key)
+
+
+async def test_a_failing_credentials_endpoint_is_a_clear_storage_error(
+    s3: S3Server,
+    pod_identity: tuple[ContainerEndpoint, Path],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    endpoint, token_file = pod_identity
+    endpoint.fail = True
+    store = storage.S3Storage(
+        endpoint=s3.endpoint,
+        bucket=BUCKET,
+        region=REGION,
+        credentials=aws_credentials.ContainerCredentials(
+            endpoint.url, token_file=str(token_file), retry_sleep=0
+        ),
+        link_secret=LINK_SECRET,
+    )
+    key = _key()
+    calls: list[Callable[[], Awaitable[object]]] = [
+        lambda: store.put(key, PDF),
+        lambda: store.read(key),
+        lambda: store.exists(key),
+        lambda: store.delete(key),
+        lambda: _collect(store, key),
+    ]
+    with caplog.at_level(logging.DEBUG):
+        for call in calls:
+            with pytest.raises(storage.StorageError) as err:
+                await call()
+            message = str(err.value)
+            assert "no credentials" in message and "HTTP 500" in message, message
+            assert endpoint.url in message and key in message
+            assert POD_TOKEN not in message
+    assert POD_TOKEN not in caplog.text
+    for session in s3.sessions:
+        assert session.secret_key not in caplog.text and session.token not in caplog.text
+    assert not await s3_store(s3).exists(key)
+
+
+async def test_recordings_are_tagged_for_the_retention_rules(tmp_path: Path, s3: S3Server) -> None:
+    """The bucket's lifecycle expires recordings by the tag ``kind=recording`` (terraform
+    modules/storage); documents carry no tag and are never selected by those rules."""
+    store = s3_store(s3)
+    school = uuid4()
+    source = tmp_path / "segment.webm"
+    source.write_bytes(b"\x1aE\xdf\xa3" + os.urandom(100_000))
+    rec_key = storage.new_recording_key(school_id=school, room_id=uuid4(), ext="webm")
+    await store.put_file(rec_key, source)
+    assert await store.tags(rec_key) == {"kind": "recording"}
+
+    doc_key = storage.new_key(school_id=school, org_unit_id=None, area="documents", ext="pdf")
+    office_key = storage.new_key(school_id=None, org_unit_id=uuid4(), area="documents", ext="pdf")
+    for key in (doc_key, office_key):
+        await store.put(key, PDF)
+        assert await store.tags(key) == {}
+    with pytest.raises(NotFound):
+        await store.tags(storage.new_key(school_id=school, org_unit_id=None, area="x", ext="pdf"))

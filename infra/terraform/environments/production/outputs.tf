@@ -29,13 +29,8 @@ output "redis_endpoint" {
 }
 
 output "storage_bucket" {
-  description = "SCHOOLHUB_STORAGE_BUCKET."
+  description = "SCHOOLHUB_S3_BUCKET: the app's bucket (documents, office files, recordings tagged kind=recording)."
   value       = module.stack.storage_bucket
-}
-
-output "recordings_bucket" {
-  description = "Recordings bucket."
-  value       = module.stack.recordings_bucket
 }
 
 output "turn_urls" {

@@ -194,11 +194,9 @@ module "workloads" {
   secrets_kms_key_arn = module.secrets.secrets_kms_key_arn
 
   storage = {
-    files_bucket      = module.storage.files_bucket
-    recordings_bucket = module.storage.recordings_bucket
-    audit_bucket      = module.storage.audit_bucket
-    bucket_arns       = values(module.storage.bucket_arns)
-    kms_key_arn       = module.storage.kms_key_arn
+    bucket      = module.storage.files_bucket
+    bucket_arn  = module.storage.files_bucket_arn
+    kms_key_arn = module.storage.kms_key_arn
   }
 
   turn_urls           = module.turn.turn_urls

@@ -55,13 +55,8 @@ output "redis_endpoint" {
 }
 
 output "storage_bucket" {
-  description = "SCHOOLHUB_STORAGE_BUCKET."
+  description = "SCHOOLHUB_S3_BUCKET: the app's bucket (documents, office files, recordings tagged kind=recording)."
   value       = module.storage.files_bucket
-}
-
-output "recordings_bucket" {
-  description = "Bucket for recordings."
-  value       = module.storage.recordings_bucket
 }
 
 output "audit_bucket" {

@@ -1,15 +1,21 @@
-# Object storage (S3): four private buckets.
+# Object storage (S3): three private buckets.
 #
-#   files       school documents and attachments, keys `school/<school_id>/...`
-#   recordings  class and meeting recordings, keys `school/<school_id>/rooms/<room_id>/...`
-#   audit       audit exports (supervisor drill-downs, payment reconciliation, breach records), Object Lock
+#   files       everything the app stores (SCHOOLHUB_S3_BUCKET): school documents and attachments
+#               `school/<school_id>/<area>/...`, documents of the department and districts
+#               `office/<org_unit_id>/<area>/...`, and class and meeting recordings
+#               `school/<school_id>/recordings/<room_id>/...`, which the app uploads with the object
+#               tag `kind=recording` (the recording retention rules below select them by that tag:
+#               the school id comes before `recordings/`, so no key prefix can)
+#   audit       audit exports (supervisor drill-downs, payment reconciliation, breach records), Object
+#               Lock; the app pods have no access to it (modules/workloads/iam.tf)
 #   logs        S3 server access logs and ALB access logs (SSE-S3: the only encryption those services
 #               can deliver to)
 #
 # Every data bucket: public access blocked, SSE-KMS with a bucket key, versioning, TLS-only bucket
 # policy, access logging, EventBridge notifications, and lifecycle rules implementing the retention
-# policy documented in infra/terraform/README.md ("Retention"). Objects are read through short presigned
-# URLs issued after a tenant check; nothing is public.
+# policy documented in infra/terraform/README.md ("Retention"). Nothing is public and no presigned URL
+# is ever issued: clients download through the API (`/files/<token>`, a signed reference checked
+# against the caller's school or office), which reads the object with the pods' own credentials.
 
 terraform {
   required_version = ">= 1.11.0"
@@ -31,7 +37,7 @@ locals {
 }
 
 resource "aws_kms_key" "storage" {
-  description             = "${var.name}: S3 files, recordings and audit exports"
+  description             = "${var.name}: S3 files (documents and recordings) and audit exports"
   enable_key_rotation     = true
   deletion_window_in_days = 30
   policy = jsonencode({
@@ -55,7 +61,7 @@ resource "aws_kms_alias" "storage" {
 resource "aws_s3_bucket" "files" {
   #checkov:skip=CKV_AWS_144:no second AWS region may hold pupils' personal data without a DPIA and the department's approval (Law 91/2025); versioning, Object Lock (audit) and RDS PITR cover recovery
   bucket = "${var.name}-files-${local.suffix}"
-  tags   = merge(var.tags, { purpose = "school documents and attachments" })
+  tags   = merge(var.tags, { purpose = "documents, attachments and recordings" })
 }
 
 resource "aws_s3_bucket_public_access_block" "files" {
@@ -124,80 +130,6 @@ resource "aws_s3_bucket_policy" "files" {
   bucket     = aws_s3_bucket.files.id
   policy     = data.aws_iam_policy_document.files_tls_only.json
   depends_on = [aws_s3_bucket_public_access_block.files]
-}
-
-resource "aws_s3_bucket" "recordings" {
-  #checkov:skip=CKV_AWS_144:no second AWS region may hold pupils' personal data without a DPIA and the department's approval (Law 91/2025); versioning, Object Lock (audit) and RDS PITR cover recovery
-  bucket = "${var.name}-recordings-${local.suffix}"
-  tags   = merge(var.tags, { purpose = "class and meeting recordings" })
-}
-
-resource "aws_s3_bucket_public_access_block" "recordings" {
-  bucket                  = aws_s3_bucket.recordings.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_ownership_controls" "recordings" {
-  bucket = aws_s3_bucket.recordings.id
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_versioning" "recordings" {
-  bucket = aws_s3_bucket.recordings.id
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "recordings" {
-  bucket = aws_s3_bucket.recordings.id
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
-      kms_master_key_id = aws_kms_key.storage.arn
-    }
-    bucket_key_enabled = true
-  }
-}
-
-resource "aws_s3_bucket_logging" "recordings" {
-  bucket        = aws_s3_bucket.recordings.id
-  target_bucket = aws_s3_bucket.logs.id
-  target_prefix = "s3/recordings/"
-}
-
-resource "aws_s3_bucket_notification" "recordings" {
-  bucket      = aws_s3_bucket.recordings.id
-  eventbridge = true
-}
-
-data "aws_iam_policy_document" "recordings_tls_only" {
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.recordings.arn, "${aws_s3_bucket.recordings.arn}/*"]
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
-}
-
-resource "aws_s3_bucket_policy" "recordings" {
-  bucket     = aws_s3_bucket.recordings.id
-  policy     = data.aws_iam_policy_document.recordings_tls_only.json
-  depends_on = [aws_s3_bucket_public_access_block.recordings]
 }
 
 resource "aws_s3_bucket" "audit" {
@@ -276,7 +208,12 @@ resource "aws_s3_bucket_policy" "audit" {
 }
 
 # Retention: files. Current documents stay until the school deletes them (they are school records);
-# old versions are an undo window only.
+# old versions are an undo window only. Recordings (tag kind=recording) live one school year at most:
+# a backstop expiry, and one day once tagged consent=withdrawn (a parent or guardian withdrew consent,
+# Decree 13 Art. 20(3)) or purpose=ended (the year-end purge job). The consent and purpose rules also
+# require kind=recording, so no tag on a document can ever expire it; whoever adds those tags keeps
+# kind=recording (PutObjectTagging replaces the whole tag set). Deleted versions of everything are gone
+# after deleted_version_retention_days.
 resource "aws_s3_bucket_lifecycle_configuration" "files" {
   bucket = aws_s3_bucket.files.id
 
@@ -311,34 +248,29 @@ resource "aws_s3_bucket_lifecycle_configuration" "files" {
     }
   }
 
-  depends_on = [aws_s3_bucket_versioning.files]
-}
-
-# Retention: recordings. Backstop expiry after one school year; objects tagged consent=withdrawn (a
-# parent or guardian withdrew consent, Decree 13 Art. 20(3)) or purpose=ended (the year-end purge job)
-# expire after one day; deleted versions are gone after deleted_version_retention_days.
-resource "aws_s3_bucket_lifecycle_configuration" "recordings" {
-  bucket = aws_s3_bucket.recordings.id
-
   rule {
-    id     = "school-year-backstop"
+    id     = "recordings-school-year-backstop"
     status = "Enabled"
-    filter {}
+    filter {
+      tag {
+        key   = "kind"
+        value = "recording"
+      }
+    }
     expiration {
       days = var.recording_retention_days
     }
-    noncurrent_version_expiration {
-      noncurrent_days = var.deleted_version_retention_days
-    }
   }
 
   rule {
-    id     = "consent-withdrawn"
+    id     = "recordings-consent-withdrawn"
     status = "Enabled"
     filter {
-      tag {
-        key   = "consent"
-        value = "withdrawn"
+      and {
+        tags = {
+          kind    = "recording"
+          consent = "withdrawn"
+        }
       }
     }
     expiration {
@@ -347,12 +279,14 @@ resource "aws_s3_bucket_lifecycle_configuration" "recordings" {
   }
 
   rule {
-    id     = "purpose-ended"
+    id     = "recordings-purpose-ended"
     status = "Enabled"
     filter {
-      tag {
-        key   = "purpose"
-        value = "ended"
+      and {
+        tags = {
+          kind    = "recording"
+          purpose = "ended"
+        }
       }
     }
     expiration {
@@ -360,16 +294,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "recordings" {
     }
   }
 
-  rule {
-    id     = "abort-incomplete-uploads"
-    status = "Enabled"
-    filter {}
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 1
-    }
-  }
-
-  depends_on = [aws_s3_bucket_versioning.recordings]
+  depends_on = [aws_s3_bucket_versioning.files]
 }
 
 # Retention: audit exports. Object Lock (governance mode) keeps every version for audit_retention_years;

@@ -1,11 +1,11 @@
 output "files_bucket" {
-  description = "Bucket for school files (SCHOOLHUB_STORAGE_BUCKET)."
+  description = "The app's bucket (SCHOOLHUB_S3_BUCKET): school and office files and recordings (tag kind=recording)."
   value       = aws_s3_bucket.files.id
 }
 
-output "recordings_bucket" {
-  description = "Bucket for class and meeting recordings."
-  value       = aws_s3_bucket.recordings.id
+output "files_bucket_arn" {
+  description = "ARN of the app's bucket, for the app pods' IAM policy."
+  value       = aws_s3_bucket.files.arn
 }
 
 output "audit_bucket" {
@@ -21,9 +21,8 @@ output "logs_bucket" {
 output "bucket_arns" {
   description = "ARNs of the data buckets by purpose, for IAM policies."
   value = {
-    files      = aws_s3_bucket.files.arn
-    recordings = aws_s3_bucket.recordings.arn
-    audit      = aws_s3_bucket.audit.arn
+    files = aws_s3_bucket.files.arn
+    audit = aws_s3_bucket.audit.arn
   }
 }
 

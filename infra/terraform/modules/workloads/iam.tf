@@ -10,8 +10,13 @@ data "aws_iam_policy_document" "pod_identity_assume" {
   }
 }
 
-# API, workers and SFU: objects under the data buckets (tenant prefixes are enforced by the app, which
-# only issues short presigned URLs after a tenant check).
+# API, workers and SFU: the objects of the app's bucket (SCHOOLHUB_S3_BUCKET) under exactly the two
+# owner prefixes the app writes (schoolhub.platform.storage: KEY_RE, RECORDING_KEY_RE):
+#   school/<school_id>/<area>/<hex>.<ext>            documents, attachments, receipts, exports
+#   school/<school_id>/recordings/<room_id>/<hex>.*  recordings (uploaded with the tag kind=recording)
+#   office/<org_unit_id>/<area>/<hex>.<ext>          documents of the department and districts
+# The pods read and write objects themselves with these credentials; clients never get a presigned
+# URL: they download through the API (/files/<token>), which checks the caller's school or office.
 resource "aws_iam_role" "app" {
   name               = "${var.name}-app-pods"
   assume_role_policy = data.aws_iam_policy_document.pod_identity_assume.json
@@ -19,20 +24,28 @@ resource "aws_iam_role" "app" {
 }
 
 data "aws_iam_policy_document" "app" {
+  # s3:PutObjectTagging: a PutObject carrying x-amz-tagging (recordings) needs it as well.
   statement {
     sid       = "Objects"
-    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:GetObjectTagging", "s3:PutObjectTagging", "s3:AbortMultipartUpload"]
-    resources = [for arn in var.storage.bucket_arns : "${arn}/school/*"]
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:PutObjectTagging", "s3:DeleteObject"]
+    resources = ["${var.storage.bucket_arn}/school/*", "${var.storage.bucket_arn}/office/*"]
   }
+  # Without s3:ListBucket, S3 answers 403 instead of 404 for a missing object, and the app would
+  # report "access denied" where it means "no such file" (S3Storage.read/exists/delete).
   statement {
     sid       = "List"
     actions   = ["s3:ListBucket"]
-    resources = var.storage.bucket_arns
+    resources = [var.storage.bucket_arn]
   }
   statement {
     sid       = "StorageKey"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
     resources = [var.storage.kms_key_arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["s3.${var.aws_region}.amazonaws.com"]
+    }
   }
 }
 

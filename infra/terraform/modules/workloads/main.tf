@@ -47,13 +47,17 @@ locals {
 
   # Non-secret configuration shared by every SchoolHub container.
   config = {
-    SCHOOLHUB_ENV                 = "production"
-    SCHOOLHUB_PORT                = "8000"
-    SCHOOLHUB_DATA_DIR            = "/tmp/schoolhub"
-    SCHOOLHUB_TURN_URLS           = join(",", var.turn_urls)
-    SCHOOLHUB_STORAGE_BUCKET      = var.storage.files_bucket
-    SCHOOLHUB_RECORDINGS_BUCKET   = var.storage.recordings_bucket
-    SCHOOLHUB_AUDIT_BUCKET        = var.storage.audit_bucket
+    SCHOOLHUB_ENV       = "production"
+    SCHOOLHUB_PORT      = "8000"
+    SCHOOLHUB_DATA_DIR  = "/tmp/schoolhub"
+    SCHOOLHUB_TURN_URLS = join(",", var.turn_urls)
+    # Object storage, exactly what schoolhub.platform.storage.get_storage() reads: the regional S3
+    # endpoint, virtual-hosted addressing, and no keys: credentials come from EKS Pod Identity
+    # (AWS_CONTAINER_CREDENTIALS_FULL_URI and AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, injected by EKS).
+    SCHOOLHUB_S3_ENDPOINT         = "https://s3.${var.aws_region}.amazonaws.com"
+    SCHOOLHUB_S3_BUCKET           = var.storage.bucket
+    SCHOOLHUB_S3_REGION           = var.aws_region
+    SCHOOLHUB_S3_PATH_STYLE       = "false"
     SCHOOLHUB_FCM_CREDENTIALS     = "${local.fcm_mount_dir}/fcm.json"
     SCHOOLHUB_REDIS_CLUSTER       = var.redis.cluster_mode ? "true" : "false"
     SCHOOLHUB_ALLOWED_ORIGINS     = join(",", var.allowed_origins)

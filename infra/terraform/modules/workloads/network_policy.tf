@@ -1,7 +1,8 @@
 # NetworkPolicies (enforced by the VPC CNI): deny by default; the API accepts port 8000 from inside the
 # VPC (ALB -> NodePort -> pod); pods may reach the VPC (PostgreSQL, Redis, DNS) and HTTPS on the internet
-# (FCM, VNPay, AWS APIs). SFU pods use host networking, which NetworkPolicy does not cover: their node
-# security group is the boundary.
+# (FCM, VNPay, AWS APIs), and the EKS Pod Identity agent (169.254.170.23:80, host network on every
+# node), where the AWS credentials of the pods come from; not the instance metadata service. SFU pods use
+# host networking, which NetworkPolicy does not cover: their node security group is the boundary.
 
 resource "kubernetes_network_policy_v1" "default_deny" {
   for_each = { app = local.namespaces.app, admin = local.namespaces.admin }
@@ -41,6 +42,17 @@ resource "kubernetes_network_policy_v1" "egress" {
       ports {
         protocol = "TCP"
         port     = "443"
+      }
+    }
+    egress {
+      to {
+        ip_block {
+          cidr = "169.254.170.23/32"
+        }
+      }
+      ports {
+        protocol = "TCP"
+        port     = "80"
       }
     }
   }

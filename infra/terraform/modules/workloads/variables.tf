@@ -157,13 +157,11 @@ variable "secrets_kms_key_arn" {
 }
 
 variable "storage" {
-  description = "Object storage: bucket names and ARNs, and the KMS key the app needs to read and write objects."
+  description = "Object storage: the app's bucket (name and ARN; documents, office files and recordings) and the KMS key the app needs to read and write its objects."
   type = object({
-    files_bucket      = string
-    recordings_bucket = string
-    audit_bucket      = string
-    bucket_arns       = list(string)
-    kms_key_arn       = string
+    bucket      = string
+    bucket_arn  = string
+    kms_key_arn = string
   })
 }
 

@@ -141,9 +141,18 @@ class SchoolHubEngine(PostgresEngine):  # type: ignore[misc]
             },
         )
 
-    async def stop(self) -> None:
-        if self.pool is not None:
-            await self.close_connection_pool()
+    async def stop(self, grace_s: float = 10.0) -> None:
+        """Close the pool; connections still checked out after ``grace_s`` (a task stuck in a
+        transaction) are terminated rather than waited for forever, and that is logged."""
+        pool = self.pool
+        if pool is None:
+            return
+        try:
+            await asyncio.wait_for(pool.close(), timeout=grace_s)
+        except TimeoutError:
+            log.warning("database pool: connections still in use after %.0fs; terminating", grace_s)
+            pool.terminate()
+        self.pool = None
 
 
 DB = SchoolHubEngine()

@@ -16,9 +16,12 @@ Protocol
 * ``unpublish`` ``{participant_id, track_id}`` -> ``{}``
 * ``set_mode`` ``{participant_id, mode}`` (``SubscriptionMode`` value) -> ``{}``
 * ``set_presenter`` ``{participant_id}`` (None clears) -> ``{}``
-* ``close`` ``{}`` -> ``{}`` (stops a running recording first; its files stay on disk)
-* ``start_recording`` ``{}`` -> ``{}``; ``stop_recording`` ``{}`` -> ``{"paths": [...]}`` (local
-  files, closed; same names and shapes as the Redis backend's worker-only ops)
+* ``set_muted`` ``{participant_id, kind, muted}`` -> ``{}`` (stop / resume forwarding that kind)
+* ``close`` ``{}`` -> ``{}`` (stops a running recording first; its segments are stored)
+* ``start_recording`` ``{school_id, room_id}`` -> ``{}``; ``stop_recording`` ``{}`` ->
+  ``{"files": [{"key", "size"}], "errors": [...]}`` (segments uploaded through ``Storage`` by
+  this process, :mod:`schoolhub.realtime.placement.recording_store`; same
+  names and shapes as the Redis backend's ops)
 
 ``join`` creates the room on first use; ``args`` may carry ``max_participants`` for that. SFU
 failures raise :class:`~schoolhub.realtime.sfu.SfuError` with its stable code.
@@ -41,6 +44,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, Protocol
 
+from schoolhub.realtime.placement.recording_store import (
+    NOT_RUNNING,
+    RecordingSession,
+    RecordingTarget,
+)
 from schoolhub.realtime.sfu import (
     NegotiationNeeded,
     ParticipantLeft,
@@ -51,7 +59,6 @@ from schoolhub.realtime.sfu import (
     SubscriptionMode,
     TrackSource,
 )
-from schoolhub.realtime.sfu.recording import RoomRecorder
 
 OPS = (
     "join",
@@ -61,6 +68,7 @@ OPS = (
     "unpublish",
     "set_mode",
     "set_presenter",
+    "set_muted",
     "close",
     "start_recording",
     "stop_recording",
@@ -87,7 +95,7 @@ class _LocalRoom:
         self.room = room
         self.pending_offers: dict[str, dict[str, Any]] = {}
         self.queues: set[asyncio.Queue[dict[str, Any] | None]] = set()
-        self.recorder: RoomRecorder | None = None
+        self.recorder: RecordingSession | None = None
         room.add_listener(self._on_event)
 
     def _on_event(self, event: RoomEvent) -> None:
@@ -160,13 +168,14 @@ class LocalSfuBackend:
         if op == "start_recording":
             if local.recorder is None:
                 directory = self._recordings_root() / _safe_dir(room_id)
-                local.recorder = RoomRecorder(room, directory)
+                local.recorder = RecordingSession(room, directory, RecordingTarget.from_args(args))
                 await local.recorder.start()
             return {}
         if op == "stop_recording":
             recorder, local.recorder = local.recorder, None
-            paths = [] if recorder is None else await recorder.stop()
-            return {"paths": [str(p) for p in paths]}
+            if recorder is None:
+                return {"files": [], "errors": [NOT_RUNNING]}
+            return (await recorder.stop()).to_result()
         pid = str(args.get("participant_id"))
         if op == "publish":
             answer = await room.publish(
@@ -182,6 +191,8 @@ class LocalSfuBackend:
             await room.unpublish(pid, str(args["track_id"]))
         elif op == "set_mode":
             await room.set_mode(pid, SubscriptionMode(args["mode"]))
+        elif op == "set_muted":
+            room.set_muted(pid, str(args["kind"]), bool(args["muted"]))
         elif op == "set_presenter":
             presenter = args.get("participant_id")
             room.set_presenter(str(presenter) if presenter else None)

@@ -17,6 +17,10 @@ class RealtimeErrorCode(StrEnum):
     REMOVED_FROM_ROOM = "REMOVED_FROM_ROOM"
     LOBBY_DENIED = "LOBBY_DENIED"
     NOT_IN_ROOM = "NOT_IN_ROOM"
+    # The host turned off "participants may unmute themselves" / "... start their video": raise
+    # your hand; a host's askToUnmute lets you do it (hosts never unmute anyone directly).
+    SELF_UNMUTE_DISALLOWED = "SELF_UNMUTE_DISALLOWED"
+    SELF_VIDEO_DISALLOWED = "SELF_VIDEO_DISALLOWED"
     RECORDING_CONSENT_REQUIRED = "RECORDING_CONSENT_REQUIRED"
     RECORDING_ALREADY_RUNNING = "RECORDING_ALREADY_RUNNING"
     RECORDING_NOT_RUNNING = "RECORDING_NOT_RUNNING"

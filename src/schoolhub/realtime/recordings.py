@@ -5,10 +5,16 @@
   ``RECORDING_CONSENT_REQUIRED`` and nothing is written. Office meetings cannot be recorded yet
   (``RECORDING_NOT_SUPPORTED``): they have no owning school to store and authorise the files.
 * ``stop_recording`` — host or co-host: the SFU closes the segment files (stream copy, no
-  re-encoding: :mod:`schoolhub.realtime.sfu.recording`), each is uploaded through the
-  ``Storage`` interface under ``school/<id>/recordings/<room>/`` *after* it is closed, then the
-  local file is removed and the keys and sizes are recorded. Ending the room stops a running
-  recording the same way (:func:`finish_running`).
+  re-encoding: :mod:`schoolhub.realtime.sfu.recording`). The process hosting the room (an
+  ``sfu-worker`` or this one) uploads each segment through the ``Storage`` interface under
+  ``school/<id>/recordings/<room>/`` as soon as it is closed and removes its local copy only
+  after that succeeded (:mod:`schoolhub.realtime.placement.recording_store`); this layer
+  records the returned keys and sizes. Ending the room stops a running recording the same way
+  (:func:`finish_running`).
+* Truthful status: ``stored`` only when every segment is stored; ``failed`` when anything is
+  missing (an upload failed, the SFU worker died mid-recording, the media server could not be
+  reached, nothing was running) — the keys of the segments that *are* stored are kept, so
+  what was saved stays watchable, and no key is recorded for a file that was not stored.
 * ``room_recordings`` — the recordings with signed, expiring ``/files/<token>`` links, visible to
   the host, co-hosts, the class roster (its students), the homeroom teacher and the principal of
   the school. Anyone of another school gets ``NotFound``; other members ``PermissionDenied``.
@@ -16,10 +22,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -68,7 +72,11 @@ async def start_recording(principal: Principal, room_id: UUID, consent: bool) ->
         row = await repo.insert_recording(scope.school_id, room_id, user, user)
         await _log(scope, me, "recording.started")
     try:
-        await _call(scope, "start_recording", {})
+        await _call(
+            scope,
+            "start_recording",
+            {"school_id": str(scope.school_id), "room_id": str(scope.room_id)},
+        )
     except Exception:
         async with scope.tx(user):
             await repo.finish_recording(row["id"], "failed", [], [])
@@ -102,32 +110,39 @@ async def finish_running(scope: Scope, user: UUID) -> Row | None:
     async with scope.tx(user):
         if await repo.running_recording(scope.room_id) is None:
             return None
-    result = await _call(scope, "stop_recording", {})
-    paths = [Path(p) for p in result.get("paths") or []]
-    keys: list[str] = []
-    sizes: list[int] = []
-    failed = False
-    for path in paths:
-        ext = path.suffix.lstrip(".").lower()
-        if ext not in ("webm", "mkv"):
-            failed = True
-            continue
-        key = storage.new_recording_key(school_id=scope.school_id, room_id=scope.room_id, ext=ext)
-        try:
-            sizes.append(await storage.get_storage().put_file(key, path))
-            keys.append(key)
-        except Exception:
-            log.exception("uploading recording %s failed", path)
-            failed = True
-            continue
-        with contextlib.suppress(OSError):
-            path.unlink()
+    try:
+        result = await _call(scope, "stop_recording", {})
+    except Exception as exc:  # the row must not stay "recording" forever
+        log.exception("the SFU could not stop the recording of room %s", scope.room_id)
+        result = {"files": [], "errors": [f"the media server could not stop it: {exc!r}"]}
+    keys, sizes, errors = _stored_files(scope.school_id, scope.room_id, result)
+    if errors:
+        log.warning("recording of room %s is incomplete: %s", scope.room_id, "; ".join(errors))
     async with scope.tx(user):
         running = await repo.running_recording(scope.room_id, for_update=True)
         if running is None:
             return None
-        status = "failed" if failed and not keys else "stored"
+        status = "failed" if errors else "stored"
         return await repo.finish_recording(running["id"], status, keys, sizes)
+
+
+def _stored_files(
+    school_id: UUID, room_id: UUID, result: dict[str, Any]
+) -> tuple[list[str], list[int], list[str]]:
+    """Keys and sizes of the segments the SFU stored, and what is missing. A key outside this
+    room's recording prefix is refused (never recorded), and counts as missing."""
+    prefix = f"school/{school_id}/recordings/{room_id}/"
+    keys: list[str] = []
+    sizes: list[int] = []
+    errors = [str(e) for e in result.get("errors") or []]
+    for item in result.get("files") or []:
+        key, size = str(item.get("key", "")), int(item.get("size") or 0)
+        if not key.startswith(prefix) or not storage.RECORDING_KEY_RE.match(key):
+            errors.append(f"the SFU returned a key outside this room's recordings: {key!r}")
+            continue
+        keys.append(key)
+        sizes.append(size)
+    return keys, sizes, errors
 
 
 async def _may_watch(principal: Principal, school_id: UUID, room: Row, me: Row | None) -> bool:

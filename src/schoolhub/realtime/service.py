@@ -11,6 +11,13 @@ Rules
 * Media goes through :func:`schoolhub.realtime.backend.get_backend`; the SFU participant id is the
   participant row id, the SFU room id is ``"<school_id>:<room_id>"``.
 * Removing or demoting someone bumps their epoch: join tokens issued before stop working.
+* Audio / video controls: a host's mute (stop video) keeps the participant's tracks published in
+  the SFU but stops forwarding them (``set_muted``), and tells everyone. The participant may turn
+  them back on (``set_my_audio`` / ``set_my_video``) unless the host turned off
+  ``participants_may_unmute`` / ``participants_may_start_video``; then only a host's
+  ``ask_to_unmute`` (an event to that participant, a one-time permission) lets them. Privacy
+  rule: no host operation ever turns someone's microphone or camera on. The muted state survives
+  a rejoin while the room does not let participants undo it; hosts are never restricted.
 * Events for clients go to the Redis channel :func:`room_channel`.
 """
 
@@ -316,9 +323,19 @@ async def join_room(
     )
     result.answer_sdp = answer.get("answer_sdp")
     published = _offer_tracks(part["id"], offer_sdp, sources) if offer_sdp else []
+    keep_audio = bool(part["audio_muted"]) and not _may_turn_on(room, part, "audio")
+    keep_video = bool(part["video_stopped"]) and not _may_turn_on(room, part, "video")
+    for kind, gated in (("audio", keep_audio), ("video", keep_video)):
+        if gated:  # before the client has the answer: no packet of it is forwarded
+            await _call(scope, "set_muted", {"participant_id": pid, "kind": kind, "muted": True})
     async with scope.tx(user):
         result.participant = await repo.update_participant(
-            t, part["id"], online=True, published=published, audio_muted=False, video_stopped=False
+            t,
+            part["id"],
+            online=True,
+            published=published,
+            audio_muted=keep_audio,
+            video_stopped=keep_video,
         )
         await repo.open_presence(t, scope.school_id, part["id"])
         _emit(scope, "participant.joined", participantId=pid, userId=str(user))
@@ -427,7 +444,9 @@ async def _target(scope: Scope, participant_id: UUID) -> Row:
     return row
 
 
-async def _log(scope: Scope, me: Row, action: str, target: Row | None = None) -> None:
+async def _log(
+    scope: Scope, me: Row, action: str, target: Row | None = None, **details: Any
+) -> None:
     await repo.log(
         scope.t,
         scope.school_id,
@@ -435,11 +454,12 @@ async def _log(scope: Scope, me: Row, action: str, target: Row | None = None) ->
         me["user_id"],
         action,
         target["user_id"] if target else None,
+        details or None,
     )
     if target is not None:
-        _emit(scope, action, participantId=str(target["id"]))
+        _emit(scope, action, participantId=str(target["id"]), **details)
     else:
-        _emit(scope, action)
+        _emit(scope, action, **details)
 
 
 async def admit(principal: Principal, room_id: UUID, participant_id: UUID, allow: bool) -> Row:
@@ -455,24 +475,39 @@ async def admit(principal: Principal, room_id: UUID, participant_id: UUID, allow
     return row
 
 
-async def _unpublish_kind(scope: Scope, target: Row, kind: str) -> list[dict[str, str]]:
-    keep = []
-    for track in _published(target):
-        if track["kind"] == kind and target["online"]:
-            with contextlib.suppress(DomainError):  # the participant left meanwhile
-                await _call(
-                    scope,
-                    "unpublish",
-                    {"participant_id": str(target["id"]), "track_id": track["track_id"]},
-                )
-        else:
-            keep.append(track)
-    return keep
+# -- audio / video controls ----------------------------------------------------------------------
+KINDS = {
+    "audio": ("audio_muted", "unmute_permitted"),
+    "video": ("video_stopped", "video_permitted"),
+}
 
 
-async def mute(principal: Principal, room_id: UUID, participant_id: UUID | None) -> int:
-    """Mute one participant (or, with ``None``, everyone but hosts); returns how many."""
+def _may_turn_on(room: Row, part: Row, kind: str) -> bool:
+    """May ``part`` turn its own ``kind`` back on in ``room`` (hosts always may)?"""
+    allowed = "participants_may_unmute" if kind == "audio" else "participants_may_start_video"
+    return bool(part["role"] in HOSTS or room.get(allowed, True) or part.get(KINDS[kind][1], False))
+
+
+async def _gate(scope: Scope, target: Row, kind: str, muted: bool) -> None:
+    """Stop / resume forwarding ``target``'s tracks of ``kind`` in the SFU (if it is online)."""
+    if not target["online"]:
+        return
+    with contextlib.suppress(DomainError):  # the participant left (or the room closed) meanwhile
+        await _call(
+            scope,
+            "set_muted",
+            {"participant_id": str(target["id"]), "kind": kind, "muted": muted},
+        )
+
+
+async def _host_turn_off(
+    principal: Principal, room_id: UUID, participant_id: UUID | None, kind: str
+) -> list[Row]:
+    """A host mutes (stops the video of) one participant or, with ``None``, all but hosts."""
     scope, _room, me = await _moderator(principal, room_id)
+    flag, permit = KINDS[kind]
+    action = "participant.muted" if kind == "audio" else "participant.video_stopped"
+    rows = []
     async with scope.tx(principal.user_id):
         if participant_id is not None:
             targets = [await _target(scope, participant_id)]
@@ -482,24 +517,138 @@ async def mute(principal: Principal, room_id: UUID, participant_id: UUID | None)
                 for p in await repo.participants(scope.t, room_id)
                 if p["role"] not in HOSTS and p["state"] == "admitted"
             ]
-    for target in targets:
-        keep = await _unpublish_kind(scope, target, "audio")
-        async with scope.tx(principal.user_id):
-            await repo.update_participant(scope.t, target["id"], audio_muted=True, published=keep)
-            await _log(scope, me, "participant.muted", target)
-    return len(targets)
+        for target in targets:  # under the rows' locks: a concurrent self-unmute waits
+            await _gate(scope, target, kind, True)
+            rows.append(
+                await repo.update_participant(scope.t, target["id"], **{flag: True, permit: False})
+            )
+            await _log(scope, me, action, target, byHost=True)
+    return rows
+
+
+async def mute(principal: Principal, room_id: UUID, participant_id: UUID | None) -> int:
+    """Mute one participant (or, with ``None``, everyone but hosts); returns how many.
+
+    Their audio stays published but is not forwarded; they may unmute themselves unless the room
+    does not allow it (then only after a host's ``ask_to_unmute``).
+    """
+    return len(await _host_turn_off(principal, room_id, participant_id, "audio"))
 
 
 async def stop_video(principal: Principal, room_id: UUID, participant_id: UUID) -> Row:
+    """Stop forwarding a participant's video (they may start it again unless disallowed)."""
+    return (await _host_turn_off(principal, room_id, participant_id, "video"))[0]
+
+
+async def _set_mine(principal: Principal, room_id: UUID, kind: str, off: bool) -> Row:
+    scope, _part = await _me(principal, room_id)
+    flag, permit = KINDS[kind]
+    user = principal.require_user()
+    async with scope.tx(user):
+        room = await repo.room(scope.t, room_id)
+        part = await repo.participant_of_user(scope.t, room_id, user)  # locked
+        assert room is not None and part is not None
+        if bool(part[flag]) == off:
+            return part
+        if not off and not _may_turn_on(room, part, kind):
+            if kind == "audio":
+                raise _fail(
+                    Code.SELF_UNMUTE_DISALLOWED,
+                    "the host does not let participants unmute themselves: raise your hand",
+                )
+            raise _fail(
+                Code.SELF_VIDEO_DISALLOWED,
+                "the host does not let participants start their video: raise your hand",
+            )
+        await _gate(scope, part, kind, off)
+        row = await repo.update_participant(scope.t, part["id"], **{flag: off, permit: False})
+        if kind == "audio":
+            action = "participant.muted" if off else "participant.unmuted"
+        else:
+            action = "participant.video_stopped" if off else "participant.video_started"
+        await _log(scope, part, action, part, byHost=False)
+    return row
+
+
+async def set_my_audio(principal: Principal, room_id: UUID, muted: bool) -> Row:
+    """Mute or unmute yourself (unmuting may be refused: SELF_UNMUTE_DISALLOWED)."""
+    return await _set_mine(principal, room_id, "audio", muted)
+
+
+async def set_my_video(principal: Principal, room_id: UUID, stopped: bool) -> Row:
+    """Stop or start your video (starting may be refused: SELF_VIDEO_DISALLOWED)."""
+    return await _set_mine(principal, room_id, "video", stopped)
+
+
+async def ask_to_unmute(
+    principal: Principal, room_id: UUID, participant_id: UUID, kind: str = "audio"
+) -> Row:
+    """Ask a muted participant to unmute (start video): an event to them only, and a one-time
+    permission to do it themselves. Never turns anything on by itself (privacy rule)."""
+    if kind not in KINDS:
+        raise InvalidInput("unknown media kind", field="kind")
     scope, _room, me = await _moderator(principal, room_id)
+    flag, permit = KINDS[kind]
     async with scope.tx(principal.user_id):
         target = await _target(scope, participant_id)
-    keep = await _unpublish_kind(scope, target, "video")
-    async with scope.tx(principal.user_id):
-        row = await repo.update_participant(
-            scope.t, target["id"], video_stopped=True, published=keep
+        if target["state"] != "admitted":
+            raise InvalidInput("this person is not in the room", field="participantId")
+        if not target[flag]:
+            raise InvalidInput(
+                "this participant is not muted" if kind == "audio" else "their video is on",
+                field="participantId",
+            )
+        row = await repo.update_participant(scope.t, participant_id, **{permit: True})
+        action = (
+            "participant.unmute_requested" if kind == "audio" else "participant.video_requested"
         )
-        await _log(scope, me, "participant.video_stopped", target)
+        await _log(scope, me, action, target)
+    return row
+
+
+async def lower_hands(
+    principal: Principal, room_id: UUID, participant_id: UUID | None
+) -> list[Row]:
+    """A host lowers one participant's hand or, with ``None``, every raised hand."""
+    scope, _room, me = await _moderator(principal, room_id)
+    rows = []
+    async with scope.tx(principal.user_id):
+        if participant_id is not None:
+            targets = [await _target(scope, participant_id)]
+        else:
+            targets = [p for p in await repo.participants(scope.t, room_id) if p["hand_raised"]]
+        for target in targets:
+            rows.append(await repo.update_participant(scope.t, target["id"], hand_raised=False))
+            await _log(scope, me, "hand.lowered", target, byHost=True)
+    return rows
+
+
+async def set_controls(
+    principal: Principal,
+    room_id: UUID,
+    *,
+    participants_may_unmute: bool | None = None,
+    participants_may_start_video: bool | None = None,
+) -> Row:
+    """The host's room settings: may participants unmute / start video by themselves?"""
+    scope, room, me = await _moderator(principal, room_id)
+    fields: dict[str, Any] = {}
+    if participants_may_unmute is not None:
+        fields["participants_may_unmute"] = participants_may_unmute
+    if participants_may_start_video is not None:
+        fields["participants_may_start_video"] = participants_may_start_video
+    if not fields:
+        return room
+    async with scope.tx(principal.user_id):
+        row = await repo.update_room(scope.t, room_id, **fields)
+        assert row is not None
+        await _log(
+            scope,
+            me,
+            "room.controls_changed",
+            participantsMayUnmute=row["participants_may_unmute"],
+            participantsMayStartVideo=row["participants_may_start_video"],
+        )
     return row
 
 
@@ -615,6 +764,26 @@ async def still_allowed(principal: Principal, grant: StreamGrant) -> bool:
     except NotFound:
         return False
     return True
+
+
+async def stream_end_event(grant: StreamGrant) -> str | None:
+    """Why a grant stopped being valid, as the room event that says so (None: just revoked).
+
+    The stream may notice before that event arrives (an SFU event about the removed participant
+    can overtake the Redis one), so the subscription sends this as its final event.
+    """
+    scope = grant.scope
+    async with scope.tx(grant.user_id):
+        room = await repo.room(scope.t, scope.room_id)
+        row = await repo.participant_state(scope.t, grant.participant_id, scope.room_id)
+    if room is not None and room["status"] != "open":
+        return "room.ended"
+    if row is not None and row["user_id"] == grant.user_id and row["epoch"] >= grant.epoch:
+        if row["state"] == "removed":
+            return "participant.removed"
+        if row["state"] == "denied":
+            return "lobby.denied"
+    return None
 
 
 async def stream_state(grant: StreamGrant) -> str | None:

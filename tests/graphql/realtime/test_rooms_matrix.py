@@ -30,6 +30,12 @@ OPS: dict[str, str] = {
     "muteParticipant": "mutation($r: ID!, $p: ID!) { muteParticipant(roomId: $r, participantId: $p) { ok errors { code } } }",
     "muteAll": "mutation($r: ID!) { muteAll(roomId: $r) { ok errors { code } } }",
     "stopVideo": "mutation($r: ID!, $p: ID!) { stopVideo(roomId: $r, participantId: $p) { participant { id } errors { code } } }",
+    "setMyMicrophone": "mutation($r: ID!) { setMyMicrophone(roomId: $r, muted: true) { participant { id } errors { code } } }",
+    "setMyCamera": "mutation($r: ID!) { setMyCamera(roomId: $r, stopped: true) { participant { id } errors { code } } }",
+    "askToUnmute": "mutation($r: ID!, $p: ID!) { askToUnmute(roomId: $r, participantId: $p) { participant { id } errors { code } } }",
+    "lowerHand": "mutation($r: ID!, $p: ID!) { lowerHand(roomId: $r, participantId: $p) { participant { id } errors { code } } }",
+    "lowerAllHands": "mutation($r: ID!) { lowerAllHands(roomId: $r) { ok errors { code } } }",
+    "setRoomControls": "mutation($r: ID!) { setRoomControls(roomId: $r, participantsMayUnmute: false) { room { id } errors { code } } }",
     "setParticipantRole": "mutation($r: ID!, $p: ID!) { setParticipantRole(roomId: $r,"
     " participantId: $p, role: VIEWER) { participant { id } errors { code } } }",
     "removeParticipant": "mutation($r: ID!, $p: ID!) { removeParticipant(roomId: $r, participantId: $p) { participant { id } errors { code } } }",
@@ -44,12 +50,18 @@ SIGNALING = {
     "leaveRoom",
     "raiseHand",
     "sendRoomChat",
+    "setMyMicrophone",
+    "setMyCamera",
 }
 CONTROL = {
     "admitParticipant",
     "muteParticipant",
     "muteAll",
     "stopVideo",
+    "askToUnmute",
+    "lowerHand",
+    "lowerAllHands",
+    "setRoomControls",
     "removeParticipant",
     "setParticipantRole",
     "lockRoom",
@@ -89,6 +101,7 @@ async def _world(gql: GraphQLClient) -> dict[str, Any]:
         "b": b,
         "room": room,
         "host": host,
+        "student": student,
         "target": joined["joinRoom"]["participant"]["id"],
         "class": ids.encode("SchoolClass", a.class_id),
     }
@@ -203,8 +216,39 @@ async def test_host_can_do_everything(gql: GraphQLClient) -> None:
         "lobby.admitted",
         "participant.muted",
         "participant.video_stopped",
+        "participant.unmute_requested",
+        "hand.lowered",
+        "room.controls_changed",
         "participant.removed",
         "room.locked",
         "room.ended",
     ):
         assert action in actions, actions
+
+
+async def test_participant_who_is_not_host_cannot_moderate(gql: GraphQLClient) -> None:
+    """The admitted student of the class: every host control is FORBIDDEN and changes nothing;
+    their own microphone and camera are theirs to turn off."""
+    w = await _world(gql)
+    student = w["student"]
+    host_join = await gql.ok(rt.JOIN, {"r": w["room"], "o": None}, w["host"])
+    host_pid = host_join["joinRoom"]["participant"]["id"]
+    await gql.ok(OPS["muteParticipant"], {"r": w["room"], "p": host_pid}, w["host"])
+    before = await snapshot(w["a"].school_id)
+    for op in sorted(CONTROL):
+        variables = _vars(op, w)
+        if "p" in variables:
+            variables["p"] = host_pid  # even on the host (muted, so askToUnmute would apply)
+        data = await gql.ok(OPS[op], variables, student)
+        assert _payload_codes(data, op) == ["FORBIDDEN"], (op, data)
+    assert await snapshot(w["a"].school_id) == before
+    for op in ("setMyMicrophone", "setMyCamera"):
+        data = await gql.ok(OPS[op], _vars(op, w), student)
+        assert _payload_codes(data, op) == [], (op, data)
+    room = await gql.ok(
+        "query($r: ID!) { liveRoom(roomId: $r) { participants { id audioMuted videoStopped } } }",
+        {"r": w["room"]},
+        student,
+    )
+    states = {p["id"]: p for p in room["liveRoom"]["participants"]}
+    assert states[w["target"]]["audioMuted"] and states[w["target"]]["videoStopped"]

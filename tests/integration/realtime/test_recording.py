@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,9 @@ import av
 import pytest
 from aiortc.mediastreams import AudioStreamTrack, MediaStreamError
 
+from schoolhub.platform import storage
+from schoolhub.platform.settings import Settings
+from schoolhub.realtime.placement.recording_store import RecordingSession, RecordingTarget
 from schoolhub.realtime.sfu import ForwardedTrack, SfuRoom
 from schoolhub.realtime.sfu.loopback import LoopbackClient, SyntheticVideoTrack
 from schoolhub.realtime.sfu.recording import RoomRecorder, container_for
@@ -136,3 +141,58 @@ async def test_a_track_published_mid_recording_starts_a_new_segment(tmp_path: Pa
     with av.open(str(paths[0])) as first, av.open(str(paths[1])) as both:
         assert [s.type for s in first.streams] == ["audio"]
         assert sorted(s.type for s in both.streams) == ["audio", "video"]
+
+
+async def _record_a_little(room: SfuRoom, session: RecordingSession) -> None:
+    await session.start()
+    segment = session.recorder.segments[0]
+    await wait_until(
+        lambda: (
+            bool(segment.stats.tracks)
+            and all(s.packets >= 20 for s in segment.stats.tracks.values())
+        )
+    )
+
+
+async def test_segments_are_uploaded_by_the_recording_process_and_then_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    """RecordingSession (used by both backends) stores every closed segment through Storage,
+    removes the local file only after a successful upload, and keeps it (with a clear error)
+    when the upload fails."""
+    store = storage.get_storage()  # what the recording process uploads through
+    target = RecordingTarget(uuid.uuid4(), uuid.uuid4())
+    room = SfuRoom("rec-store")
+    teacher = LoopbackClient(room, "teacher")
+    try:
+        await teacher.join([SyntheticVideoTrack(320, 240), AudioStreamTrack()])
+        await wait_until(lambda: len(room.published_tracks()) == 2)
+        ok = RecordingSession(room, tmp_path / "scratch-ok", target)
+        await _record_a_little(room, ok)
+        stored = await ok.stop()
+        # an upload that fails (the store refuses the size): the file stays, no key is claimed
+        monkeypatch.setattr(storage, "MAX_RECORDING_BYTES", 100)
+        bad = RecordingSession(room, tmp_path / "scratch-bad", target)
+        await _record_a_little(room, bad)
+        failed = await bad.stop()
+    finally:
+        await teacher.close()
+        await room.close()
+
+    result = stored.to_result()
+    assert result["errors"] == []
+    [item] = result["files"]
+    assert item["key"].startswith(f"school/{target.school_id}/recordings/{target.room_id}/")
+    assert item["key"].endswith(".webm") and item["size"] > 1000
+    data = await store.read(item["key"])
+    assert len(data) == item["size"]
+    with av.open(io.BytesIO(data)) as container:
+        assert sum(1 for _ in container.decode(video=0)) >= 20
+    assert not list((tmp_path / "scratch-ok").iterdir())  # uploaded: local copy removed
+
+    assert failed.files == {}
+    [error] = failed.errors
+    assert "failed" in error and "kept" in error
+    kept = list((tmp_path / "scratch-bad").iterdir())
+    assert len(kept) == 1 and kept[0].stat().st_size > 100  # the file is still there
+    assert kept[0].name in error

@@ -69,6 +69,10 @@ async def test_record_a_class_session(
             k.startswith(f"school/{a.school_id}/recordings/") and k.endswith(".webm") for k in keys
         )
         assert rows[0]["sizes"][0] > 0
+        backend = get_backend()
+        assert isinstance(backend, LocalSfuBackend)
+        scratch = list(backend._recordings_root().rglob("*.webm"))
+        assert scratch == []  # uploaded by the room's process, then removed locally
 
         principal = await gql.token(a.logins["principal"])
         listed = await gql.ok(rt.RECORDINGS, {"r": room_id}, principal)
@@ -111,7 +115,7 @@ def _video_packets(room: object) -> int:
     total = 0
     for local in backend._rooms.values():
         if local.room is room and local.recorder is not None:
-            for segment in local.recorder.segments:
+            for segment in local.recorder.recorder.segments:
                 total += sum(t.packets for t in segment.stats.tracks.values() if t.kind == "video")
     return total
 
@@ -141,3 +145,31 @@ async def test_recording_keys_stay_out_of_user_files(
             storage.new_recording_key(school_id=school, room_id=room, ext="mkv"), source
         )
     assert too_large.value.code == "FILE_TOO_LARGE"
+
+
+async def test_a_recording_the_media_server_lost_ends_failed(
+    gql: GraphQLClient, server: str
+) -> None:
+    """The SFU room disappears under a running recording (what the API sees when the media
+    server lost it): stopping does not claim any file and the row ends ``failed``."""
+    p = await factories.province()
+    a = await factories.school(p, tag="A")
+    room_id = await rt.class_session(gql, a)
+    host = await gql.token(a.logins["teacher"])
+    client = rt.GqlLiveClient(gql, server, host, room_id)
+    try:
+        joined = await client.join_room([AudioStreamTrack()])
+        assert not joined["errors"], joined
+        started = await gql.ok(rt.START_RECORDING, {"r": room_id, "c": True}, host)
+        assert not started["startRecording"]["errors"], started
+        assert [r["status"] for r in await rt.recording_rows(a.school_id)] == ["recording"]
+        await rt.close_rooms()  # the media server lost the room (and its recorder)
+        stopped = await gql.ok(rt.STOP_RECORDING, {"r": room_id}, host)
+        assert not stopped["stopRecording"]["errors"], stopped
+        assert stopped["stopRecording"]["recording"]["status"] == "failed"
+        [row] = await rt.recording_rows(a.school_id)
+        assert row["status"] == "failed" and row["stopped_at"] is not None
+        assert row["storage_keys"] == [] and row["sizes"] == []
+    finally:
+        await client.close()
+        await rt.close_rooms()

@@ -19,5 +19,18 @@ async def test_live_page_and_assets(app: httpx.AsyncClient) -> None:
     script = await app.get("/live-static/live.js")
     assert script.status_code == 200 and "max-bundle" in script.text
     assert "window.liveStats" in script.text
+    # every GraphQL document the page sends validates against the schema (new controls too)
+    from graphql import build_schema, parse, validate
+    from schoolhub.graphql import contract
+
+    schema = build_schema(contract.printed_schema())
+    documents = re.findall(r"`((?:query|mutation|subscription)\b[^`]*)`", script.text)
+    assert len(documents) >= 20
+    for document in documents:
+        assert validate(schema, parse(document)) == [], document
+    for name in ("setMyMicrophone", "askToUnmute", "lowerHand", "setRoomControls"):
+        assert name in script.text, name
+    for control in ("btn-mic", "btn-cam", "btn-lower-all", "allow-unmute", "ask-yes"):
+        assert f'id="{control}"' in response.text, control
     for path in ("/live/%3Cscript%3E", "/live-static/secret.py", "/live-static/..%2Fapp.py"):
         assert (await app.get(path)).status_code == 404, path

@@ -94,20 +94,24 @@ async def test_live_class_through_graphql(gql: GraphQLClient, server: str) -> No
         assert all(s.track.paused for s in slots if s.kind == "video")
         assert not any(s.track.paused for s in slots if s.kind == "audio")
 
-        # Moderation: a student cannot mute; the host mutes the student (audio unpublished).
+        # Moderation: a student cannot mute; the host mutes the student (audio still published,
+        # no longer forwarded: see test_rooms_controls for unmuting).
         denied = await gql.ok(MUTE, {"r": room_id, "p": joined["participant"]["id"]}, student_token)
         assert denied["muteParticipant"]["errors"][0]["code"] == "FORBIDDEN"
         muted = await gql.ok(MUTE, {"r": room_id, "p": student_pid}, teacher_token)
         assert muted["muteParticipant"]["count"] == 1, muted
         await rt.wait_until(
             lambda: any(
-                e["type"] == "TrackUnpublished" and e["participantId"] == student_pid
+                e["type"] == "participant.muted" and e["participantId"] == student_pid
                 for e in teacher.events
             )
         )
         room = await gql.ok(ROOM, {"r": room_id}, teacher_token)
         me = next(x for x in room["liveRoom"]["participants"] if x["id"] == student_pid)
-        assert me["audioMuted"] and {t["kind"] for t in me["tracks"]} == {"video"}
+        assert me["audioMuted"] and {t["kind"] for t in me["tracks"]} == {"audio", "video"}
+        published = sfu.participant(str(ids.decode(student_pid, "LiveParticipant"))).published
+        assert [t.forwarder.gated for t in published.values() if t.kind == "audio"] == [True]
+        assert not any(t.forwarder.gated for t in published.values() if t.kind == "video")
 
         # Remove: the student's stream ends, rejoining and the old join token are refused.
         old_token = s_joined["joinToken"]

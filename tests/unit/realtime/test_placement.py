@@ -77,6 +77,7 @@ EVENTS: list[ev.RoomEvent] = [
     ev.KeyframeRequested("r", "p:0", "join", "sent"),
     ev.NegotiationNeeded("r", "p", "v=0\r\n"),
     ev.TrackRouted("r", "p", "1", None, False),
+    ev.SubscriptionAdapted("r", "p", "AUDIO_ONLY", "ALL", "packet_loss", 0.31),
 ]
 
 

@@ -14,6 +14,7 @@ from schoolhub.graphql.errors import UserError
 from schoolhub.graphql.realtime.types import (
     IceServer,
     JoinRoomPayload,
+    LiveMediaKind,
     LiveOkPayload,
     LiveParticipant,
     LiveParticipantPayload,
@@ -251,7 +252,111 @@ class RealtimeMutations:
 
         return await _run(make, _participant_fail)
 
-    @strawberry.mutation(description="Host/co-host: mute one participant (their audio stops).")
+    @strawberry.mutation(
+        description="Mute (muted: false: unmute) yourself. Unmuting fails with"
+        " SELF_UNMUTE_DISALLOWED where the host does not let participants unmute themselves and"
+        " has not asked you to (askToUnmute): raise your hand instead."
+    )
+    async def set_my_microphone(
+        self, info: Info, room_id: strawberry.ID, muted: bool
+    ) -> LiveParticipantPayload:
+        principal = info.context.require_principal()
+
+        async def make() -> LiveParticipantPayload:
+            row = await service.set_my_audio(principal, _room(room_id), muted)
+            return LiveParticipantPayload(participant=LiveParticipant.from_row(row))
+
+        return await _run(make, _participant_fail)
+
+    @strawberry.mutation(
+        description="Stop (stopped: false: start) your video. Starting fails with"
+        " SELF_VIDEO_DISALLOWED where the host does not allow it and has not asked you to."
+    )
+    async def set_my_camera(
+        self, info: Info, room_id: strawberry.ID, stopped: bool
+    ) -> LiveParticipantPayload:
+        principal = info.context.require_principal()
+
+        async def make() -> LiveParticipantPayload:
+            row = await service.set_my_video(principal, _room(room_id), stopped)
+            return LiveParticipantPayload(participant=LiveParticipant.from_row(row))
+
+        return await _run(make, _participant_fail)
+
+    @strawberry.mutation(
+        description="Host/co-host: ask a muted participant to unmute (kind VIDEO: to start their"
+        " video). Only they get the event (participant.unmute_requested /"
+        " participant.video_requested) and may then turn it on themselves; hosts never can."
+    )
+    async def ask_to_unmute(
+        self,
+        info: Info,
+        room_id: strawberry.ID,
+        participant_id: strawberry.ID,
+        kind: LiveMediaKind = LiveMediaKind.AUDIO,
+    ) -> LiveParticipantPayload:
+        principal = info.context.require_principal()
+
+        async def make() -> LiveParticipantPayload:
+            row = await service.ask_to_unmute(
+                principal, _room(room_id), _participant(participant_id), kind.value
+            )
+            return LiveParticipantPayload(participant=LiveParticipant.from_row(row))
+
+        return await _run(make, _participant_fail)
+
+    @strawberry.mutation(description="Host/co-host: lower a participant's raised hand.")
+    async def lower_hand(
+        self, info: Info, room_id: strawberry.ID, participant_id: strawberry.ID
+    ) -> LiveParticipantPayload:
+        principal = info.context.require_principal()
+
+        async def make() -> LiveParticipantPayload:
+            rows = await service.lower_hands(
+                principal, _room(room_id), _participant(participant_id)
+            )
+            return LiveParticipantPayload(participant=LiveParticipant.from_row(rows[0]))
+
+        return await _run(make, _participant_fail)
+
+    @strawberry.mutation(description="Host/co-host: lower every raised hand (count: how many).")
+    async def lower_all_hands(self, info: Info, room_id: strawberry.ID) -> LiveOkPayload:
+        principal = info.context.require_principal()
+
+        async def make() -> LiveOkPayload:
+            rows = await service.lower_hands(principal, _room(room_id), None)
+            return LiveOkPayload(ok=True, count=len(rows))
+
+        return await _run(make, _ok_fail)
+
+    @strawberry.mutation(
+        description="Host/co-host: may participants unmute / start their video by themselves?"
+        " (A class session teacher typically turns unmuting off.) Omitted settings stay."
+    )
+    async def set_room_controls(
+        self,
+        info: Info,
+        room_id: strawberry.ID,
+        participants_may_unmute: bool | None = None,
+        participants_may_start_video: bool | None = None,
+    ) -> LiveRoomPayload:
+        principal = info.context.require_principal()
+
+        async def make() -> LiveRoomPayload:
+            row = await service.set_controls(
+                principal,
+                _room(room_id),
+                participants_may_unmute=participants_may_unmute,
+                participants_may_start_video=participants_may_start_video,
+            )
+            return LiveRoomPayload(room=LiveRoom.from_row(row))
+
+        return await _run(make, _room_fail)
+
+    @strawberry.mutation(
+        description="Host/co-host: mute one participant. Their audio stays published but is no"
+        " longer forwarded; they may unmute themselves unless the room does not allow it."
+    )
     async def mute_participant(
         self, info: Info, room_id: strawberry.ID, participant_id: strawberry.ID
     ) -> LiveOkPayload:
@@ -263,7 +368,7 @@ class RealtimeMutations:
 
         return await _run(make, _ok_fail)
 
-    @strawberry.mutation(description="Host/co-host: mute everyone but the hosts.")
+    @strawberry.mutation(description="Host/co-host: mute everyone but the hosts (count: how many).")
     async def mute_all(self, info: Info, room_id: strawberry.ID) -> LiveOkPayload:
         principal = info.context.require_principal()
 
@@ -273,7 +378,10 @@ class RealtimeMutations:
 
         return await _run(make, _ok_fail)
 
-    @strawberry.mutation(description="Host/co-host: stop a participant's video.")
+    @strawberry.mutation(
+        description="Host/co-host: stop forwarding a participant's video (camera and screen);"
+        " they may start it again unless the room does not allow it."
+    )
     async def stop_video(
         self, info: Info, room_id: strawberry.ID, participant_id: strawberry.ID
     ) -> LiveParticipantPayload:

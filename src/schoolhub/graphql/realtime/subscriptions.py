@@ -33,9 +33,11 @@ from schoolhub.realtime.backend import get_backend
 from schoolhub.realtime.errors import RealtimeErrorCode
 
 RECHECK_IDLE_S = 5.0
-SELF_EVENTS = frozenset({"NegotiationNeeded", "TrackRouted"})
+SELF_EVENTS = frozenset({"NegotiationNeeded", "TrackRouted", "SubscriptionAdapted"})
 DROPPED = frozenset({"KeyframeRequested"})
 FINAL = frozenset({"participant.removed", "lobby.denied", "room.ended"})
+# app events for the participant they are about only (a host's request to that participant)
+PRIVATE = frozenset({"participant.unmute_requested", "participant.video_requested"})
 
 
 async def _merge(*sources: AsyncIterator[dict[str, Any]]) -> AsyncIterator[dict[str, Any]]:
@@ -110,6 +112,15 @@ class RealtimeSubscriptions:
                 return None
             return await service.stream_state(grant)
 
+        async def end_event() -> str | None:
+            try:
+                current = await identity.load_principal(str(access or ""))
+            except Unauthenticated:
+                return None
+            if not await service.still_allowed(current, grant):
+                return None
+            return await service.stream_end_event(grant)
+
         sfu_events = get_backend().events(grant.scope.sfu_id)
         app_events = _app_events(grant.scope.channel)
         checked = time.monotonic()
@@ -126,12 +137,23 @@ class RealtimeSubscriptions:
                 continue
             target = str(message.get("participant_id") or message.get("participantId") or "")
             about_me = target == own
-            state = await state_now()
+            # shielded: a client closing mid-check must not cancel inside the DB transaction
+            # (that left the connection idle in transaction and the server unable to stop)
+            state = await asyncio.shield(state_now())
             checked = time.monotonic()
             if state is None:
                 if kind in FINAL and (about_me or kind == "room.ended"):
                     yield RoomEvent(
                         type=kind, payload=cast(JSON, message), participant_id=_pid(target)
+                    )
+                    return
+                final = await asyncio.shield(end_event())  # its event may not be here yet
+                if final is not None:
+                    data = {} if final == "room.ended" else {"participantId": own}
+                    yield RoomEvent(
+                        type=final,
+                        payload=cast(JSON, data),
+                        participant_id=None if final == "room.ended" else _pid(own),
                     )
                     return
                 raise Unauthenticated(
@@ -140,6 +162,8 @@ class RealtimeSubscriptions:
             if kind == "_tick":
                 continue
             if origin == "sfu" and kind in SELF_EVENTS and not about_me:
+                continue
+            if kind in PRIVATE and not about_me:
                 continue
             if state != "admitted" and not about_me:
                 continue

@@ -60,6 +60,12 @@ class TrackSourceKind(Enum):
     SCREEN = "screen"
 
 
+@strawberry.enum(description="Audio (microphone) or video (camera and screen).")
+class LiveMediaKind(Enum):
+    AUDIO = "audio"
+    VIDEO = "video"
+
+
 @strawberry.input(description="The source of one published track, by its SDP mid.")
 class TrackSourceInput:
     mid: str
@@ -87,6 +93,13 @@ class LiveParticipant(relay.Node):
     hand_raised: bool
     audio_muted: bool
     video_stopped: bool
+    unmute_requested: bool = strawberry.field(
+        description="A host asked this participant to unmute: they may, even where the room"
+        " does not let participants unmute themselves (once)."
+    )
+    video_requested: bool = strawberry.field(
+        description="A host asked this participant to start their video (see unmuteRequested)."
+    )
     online: bool
     tracks: list[PublishedTrack]
 
@@ -104,6 +117,8 @@ class LiveParticipant(relay.Node):
             hand_raised=bool(row["hand_raised"]),
             audio_muted=bool(row["audio_muted"]),
             video_stopped=bool(row["video_stopped"]),
+            unmute_requested=bool(row.get("unmute_permitted")),
+            video_requested=bool(row.get("video_permitted")),
             online=bool(row["online"]),
             tracks=[PublishedTrack(**t) for t in published],
         )
@@ -115,6 +130,13 @@ class LiveRoom(relay.Node):
     title: str
     status: LiveRoomStatus
     locked: bool
+    participants_may_unmute: bool = strawberry.field(
+        description="May participants a host muted (or who muted themselves) unmute on their own?"
+        " Off: they get SELF_UNMUTE_DISALLOWED and raise a hand; a host may askToUnmute."
+    )
+    participants_may_start_video: bool = strawberry.field(
+        description="The same for video (SELF_VIDEO_DISALLOWED)."
+    )
     max_participants: int
     kind: LiveRoomKind
     class_id: strawberry.ID | None
@@ -134,6 +156,8 @@ class LiveRoom(relay.Node):
             title=row["title"],
             status=LiveRoomStatus(row["status"]),
             locked=bool(row["locked"]),
+            participants_may_unmute=bool(row.get("participants_may_unmute", True)),
+            participants_may_start_video=bool(row.get("participants_may_start_video", True)),
             max_participants=int(row["max_participants"]),
             kind=LiveRoomKind.MEETING if office else LiveRoomKind.CLASS_SESSION,
             class_id=strawberry.ID(ids.encode(CLASS_TYPE, klass)) if klass else None,

@@ -43,6 +43,7 @@ from schoolhub.realtime.placement.protocol import (
     rpc_channel,
     worker_channel,
 )
+from schoolhub.realtime.placement.recording_store import RecordingLedger
 from schoolhub.realtime.placement.registry import Placement
 
 logger = logging.getLogger(__name__)
@@ -226,6 +227,8 @@ class RedisSfuBackend:
         else:
             owner = await self.placement.room_worker(room_id)
             if owner is None or not await self.placement.alive([owner]):
+                if op == "stop_recording":
+                    return await self._recording_without_worker(room_id, owner)
                 if op == "close":
                     if owner is not None:
                         await self.placement.release_room(room_id, owner)
@@ -268,6 +271,26 @@ class RedisSfuBackend:
         if reply.get("ok"):
             return dict(reply.get("result") or {})
         raise error_from_dict(dict(reply.get("error") or {}))
+
+    async def _recording_without_worker(self, room_id: str, owner: str | None) -> dict[str, Any]:
+        """``stop_recording`` when no live worker hosts the room: what the ledger says was
+        stored (see :mod:`~schoolhub.realtime.placement.recording_store`)."""
+        entry = await RecordingLedger(self._redis).collect(room_id)
+        if entry is None:
+            if owner is None:
+                raise not_running(room_id)
+            raise PlacementError(
+                PlacementErrorCode.UNAVAILABLE, f"the SFU worker of room {room_id} is gone"
+            )
+        outcome = entry.outcome
+        lost = entry.worker_id or owner
+        if lost:
+            outcome.errors.append(
+                f"SFU worker {lost} was lost while recording; the segment it was writing is missing"
+            )
+        else:
+            outcome.errors.append("the room was not running any more when the recording ended")
+        return outcome.to_result()
 
     def events(self, room_id: str) -> RoomEventStream:
         return RoomEventStream(self, room_id)

@@ -16,9 +16,11 @@ set_presenter  participant_id (str | None)                        {}
 close          (none)                                             {}
 ============== ================================================== ==========================
 
-Worker-only ops of :class:`RedisSfuBackend` (not ``SfuRoom`` methods): ``start_recording``
-(-> ``{}``) and ``stop_recording`` (-> ``{"paths": [...]}``: files local to the SFU node, see
-:mod:`schoolhub.realtime.sfu.recording`); closing a room stops its recording.
+Recording ops (not ``SfuRoom`` methods, both backends): ``start_recording`` ``{school_id,
+room_id}`` (-> ``{}``) and ``stop_recording`` (-> ``{"files": [{"key", "size"}], "errors":
+[...]}``): the process hosting the room uploads each closed segment through the ``Storage``
+interface itself, see :mod:`schoolhub.realtime.placement.recording_store`; closing a room ends
+its recording.
 
 ``mode`` is a ``SubscriptionMode`` value, ``sources`` maps mid -> ``TrackSource`` value.
 ``join`` creates the room on first use (``args`` may carry ``max_participants``); other ops
@@ -45,6 +47,7 @@ from schoolhub.realtime.sfu.room import SfuRoom
 
 OPS = frozenset(
     {"join", "publish", "accept_answer", "leave", "unpublish", "set_mode", "set_presenter", "close"}
+    | {"set_muted"}  # (unmute) host mute / stop video
 )
 RECORDING_OPS = frozenset({"start_recording", "stop_recording"})  # worker-only extension
 RECONNECT_REQUIRED = "reconnect_required"
@@ -106,6 +109,7 @@ _EVENT_CLASSES: tuple[type, ...] = (
     ev.KeyframeRequested,
     ev.NegotiationNeeded,
     ev.TrackRouted,
+    ev.SubscriptionAdapted,
 )
 _EVENT_TYPES: dict[type, str] = {cls: cls.__name__ for cls in _EVENT_CLASSES}
 _TYPE_EVENTS = {name: cls for cls, name in _EVENT_TYPES.items()}
@@ -212,4 +216,6 @@ async def apply_op(room: SfuRoom, op: str, args: dict[str, Any]) -> dict[str, An
         await room.unpublish(pid, str(args["track_id"]))
     elif op == "set_mode":
         await room.set_mode(pid, SubscriptionMode(args["mode"]))
+    elif op == "set_muted":  # (unmute)
+        room.set_muted(pid, str(args["kind"]), bool(args["muted"]))
     return {}

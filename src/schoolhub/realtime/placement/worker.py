@@ -23,7 +23,11 @@ name), ``SCHOOLHUB_SFU_NODE_IP`` (reported only), ``SCHOOLHUB_SFU_UDP_PORT_RANGE
 ``40000-49999``: aiortc cannot pin ports, the node's ``ip_local_port_range`` must match; a
 mismatch is logged). Tuning (tests): ``SCHOOLHUB_SFU_HEARTBEAT_SECONDS`` (2),
 ``SCHOOLHUB_SFU_LIVENESS_TTL_SECONDS`` (5). Recordings (``start_recording`` /
-``stop_recording`` ops) are written under ``$SCHOOLHUB_DATA_DIR/recordings/<room>/``.
+``stop_recording`` ops) are written under ``$SCHOOLHUB_DATA_DIR/recordings/<room>/`` (scratch)
+and every closed segment is uploaded by the worker itself through the ``Storage`` interface
+(the worker needs the API's storage settings: ``SCHOOLHUB_S3_*`` in production), see
+:mod:`~schoolhub.realtime.placement.recording_store` (which also keeps a recording going
+when its worker dies and the room is re-placed).
 """
 
 from __future__ import annotations
@@ -39,7 +43,6 @@ import signal
 import socket
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 from redis.asyncio import Redis
@@ -61,6 +64,13 @@ from schoolhub.realtime.placement.protocol import (
     to_dict,
     worker_channel,
 )
+from schoolhub.realtime.placement.recording_store import (
+    NOT_RUNNING,
+    Outcome,
+    RecordingLedger,
+    RecordingSession,
+    RecordingTarget,
+)
 from schoolhub.realtime.placement.registry import (
     DRAINING,
     SERVING,
@@ -68,13 +78,13 @@ from schoolhub.realtime.placement.registry import (
     WorkerStats,
 )
 from schoolhub.realtime.sfu.errors import SfuError
-from schoolhub.realtime.sfu.recording import RoomRecorder
 from schoolhub.realtime.sfu.room import SfuRoom
 
 logger = logging.getLogger(__name__)
 
 _REPLY = "_reply"  # internal queue item: an RPC reply, published in order with the events
 OFFERS_TTL_SECONDS = 3600  # pending offers outlive a crashed worker by at most this
+SHUTDOWN_ROOM_SECONDS = 120.0  # closing a room at shutdown includes uploading its recording
 
 
 def _safe_dir(room_id: str) -> str:
@@ -89,7 +99,7 @@ class SfuWorker:
         node = config.node_name or socket.gethostname()
         self.worker_id = worker_id or f"{node}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.rooms: dict[str, SfuRoom] = {}
-        self.recorders: dict[str, RoomRecorder] = {}
+        self.recorders: dict[str, RecordingSession] = {}
         self.state = SERVING
         self._redis: Redis | None = None
         self._pubsub: PubSub | None = None
@@ -149,6 +159,10 @@ class SfuWorker:
                     self._events.put_nowait(
                         (room_id, reconnect_required(room_id, "worker_draining"))
                     )
+            with contextlib.suppress(Exception):  # a recording is handed over, not ended
+                await asyncio.wait_for(
+                    self._stop_recording(room_id, handover=True), SHUTDOWN_ROOM_SECONDS
+                )
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._forget(room_id, close=True), 5.0)
         with contextlib.suppress(Exception):
@@ -234,13 +248,17 @@ class SfuWorker:
             if room is None and op == "join":
                 room = await self._open(room_id, int(args.get("max_participants") or 50))
             if room is None:
-                if op != "close":
+                if op == "stop_recording":  # answered from the recording ledger
+                    result = await self._finish_recording(room_id)
+                elif op != "close":
                     raise not_running(room_id)
             elif op in RECORDING_OPS:
-                result = await self._recording(room, op)
+                result = await self._recording(room, op, args)
             else:
                 if op == "close":
-                    await self._stop_recording(room_id)
+                    ended = await self._finish_recording(room_id)
+                    if ended["files"]:
+                        logger.warning("room %s closed while recording: %s", room_id, ended)
                 result = await apply_op(room, op, args)
                 if op == "accept_answer":
                     await self._redis_client.hdel(offers_key(room_id), str(args["participant_id"]))  # type: ignore[misc]
@@ -275,21 +293,81 @@ class SfuWorker:
         assert self._pubsub is not None
         await self._pubsub.subscribe(rpc_channel(room_id))
         logger.info("room %s opened on %s", room_id, self.worker_id)
+        try:
+            await self._resume_recording(room)
+        except Exception:
+            logger.exception("could not resume the recording of room %s", room_id)
         return room
 
-    async def _recording(self, room: SfuRoom, op: str) -> dict[str, Any]:
-        """``start_recording`` / ``stop_recording`` (-> ``{"paths": [...]}``, local files)."""
+    # -- recordings (recording_store.py) --------------------------------------------------------
+    @property
+    def _ledger(self) -> RecordingLedger:
+        return RecordingLedger(self._redis_client)
+
+    async def _recording(self, room: SfuRoom, op: str, args: dict[str, Any]) -> dict[str, Any]:
+        """``start_recording {school_id, room_id}`` -> ``{}``; ``stop_recording`` ->
+        ``{"files": [{"key", "size"}], "errors": [...]}`` (segments uploaded by this worker)."""
         if op == "start_recording":
             if room.room_id not in self.recorders:
-                recorder = RoomRecorder(room, self.config.recording_dir / _safe_dir(room.room_id))
-                self.recorders[room.room_id] = recorder
-                await recorder.start()
+                target = RecordingTarget.from_args(args)
+                await self._ledger.begin(room.room_id, target, self.worker_id)
+                await self._start_session(room, target)
             return {}
-        return {"paths": [str(p) for p in await self._stop_recording(room.room_id)]}
+        return await self._finish_recording(room.room_id)
 
-    async def _stop_recording(self, room_id: str) -> list[Path]:
-        recorder = self.recorders.pop(room_id, None)
-        return [] if recorder is None else await recorder.stop()
+    async def _start_session(self, room: SfuRoom, target: RecordingTarget) -> None:
+        directory = self.config.recording_dir / _safe_dir(room.room_id)
+        session = RecordingSession(room, directory, target, ledger=self._ledger)
+        self.recorders[room.room_id] = session
+        await session.start()
+
+    async def _resume_recording(self, room: SfuRoom) -> None:
+        """A room re-placed here while it was being recorded: note the loss, record on."""
+        entry = await self._ledger.get(room.room_id)
+        if entry is None or entry.worker_id == self.worker_id or room.room_id in self.recorders:
+            return
+        if entry.worker_id:  # not handed over: that worker died with a segment open
+            await self._ledger.note_error(
+                room.room_id,
+                f"SFU worker {entry.worker_id} was lost while recording; "
+                "the segment it was writing is missing",
+            )
+        await self._ledger.set_worker(room.room_id, self.worker_id)
+        await self._start_session(room, entry.target)
+        logger.info("recording of room %s resumed on %s", room.room_id, self.worker_id)
+
+    async def _stop_recording(self, room_id: str, *, handover: bool = False) -> Outcome | None:
+        """Stop this worker's recorder of the room (its segments are stored), keep the ledger;
+        ``handover``: a clean stop, the next worker resumes without noting a loss."""
+        session = self.recorders.pop(room_id, None)
+        if session is None:
+            return None
+        outcome = await session.stop()
+        for error in outcome.errors:
+            with contextlib.suppress(Exception):
+                await self._ledger.note_error(room_id, error)
+        if handover:
+            await self._ledger.set_worker(room_id, "")
+        return outcome
+
+    async def _finish_recording(self, room_id: str) -> dict[str, Any]:
+        """End the room's recording: everything stored for it (by any worker) and what is
+        missing; the ledger entry is removed."""
+        mine = await self._stop_recording(room_id)
+        entry = await self._ledger.collect(room_id)
+        outcome = Outcome()
+        if entry is not None:
+            outcome.files.update(entry.outcome.files)
+            outcome.errors.extend(entry.outcome.errors)
+        if mine is not None:  # also what the ledger may have missed (Redis hiccup)
+            for key, size in mine.files.items():
+                outcome.files.setdefault(key, size)
+            outcome.errors.extend(e for e in mine.errors if e not in outcome.errors)
+        elif entry is None:
+            outcome.errors.append(NOT_RUNNING)
+        else:
+            outcome.errors.append(f"the recording was not running on SFU worker {self.worker_id}")
+        return outcome.to_result()
 
     async def _forget(self, room_id: str, *, close: bool) -> None:
         if close:

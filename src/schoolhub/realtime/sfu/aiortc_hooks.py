@@ -11,7 +11,10 @@ raises :class:`AiortcIncompatibleError` if any of them changes):
 * ``RemoteStreamTrack._queue`` — the asyncio.Queue the worker feeds (``output_q``);
 * ``RTCRtpReceiver._send_rtcp_pli(media_ssrc)`` — the only way to send a PLI upstream;
 * ``RTCRtpSender._send_keyframe()`` — called on PLI *and* FIR from a subscriber; stock aiortc
-  only sets a flag read on the encode path, i.e. it is a no-op for pre-encoded packets.
+  only sets a flag read on the encode path, i.e. it is a no-op for pre-encoded packets;
+* ``RTCRtpSender._handle_rtcp_packet(packet)`` (coroutine) and ``RTCRtpSender._ssrc`` — every
+  RTCP packet routed to a sender (receiver reports, REMB) arrives there; stock aiortc only
+  feeds REMB to an encoder, which a pass-through sender does not have.
 
 Hooks installed by :func:`install` (idempotent):
 
@@ -24,6 +27,10 @@ Hooks installed by :func:`install` (idempotent):
 2. ``RTCRtpSender._send_keyframe`` is wrapped: if the sender's track has a callable
    ``on_subscriber_keyframe_request`` (our forwarded tracks) it is called instead; otherwise
    aiortc's original behaviour runs.
+3. ``RTCRtpSender._handle_rtcp_packet`` is wrapped: after aiortc's own handling, a sender
+   registered with :func:`watch_link_reports` gets a :class:`LinkReport` for each receiver
+   report block about its SSRC (fraction lost, jitter) and each REMB naming its SSRC — the
+   subscriber's view of its link (input of :mod:`schoolhub.realtime.sfu.adaptation`).
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ import logging
 import queue
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -44,6 +51,13 @@ import aiortc.rtcrtpreceiver as _receiver_module
 import av
 from aiortc import RTCRtpReceiver, RTCRtpSender
 from aiortc.jitterbuffer import JitterFrame
+from aiortc.rtp import (
+    RTCP_PSFB_APP,
+    RtcpPsfbPacket,
+    RtcpRrPacket,
+    RtcpSrPacket,
+    unpack_remb_fci,
+)
 
 from schoolhub.realtime.sfu.errors import AiortcIncompatibleError, SfuError, SfuErrorCode
 from schoolhub.realtime.sfu.keyframes import frame_is_keyframe
@@ -67,11 +81,28 @@ class PassthroughStats:
     decoder_created: bool = False  # stays False by construction; asserted in tests
 
 
+@dataclass(frozen=True, slots=True)
+class LinkReport:
+    """What a subscriber's RTCP says about one stream we send it."""
+
+    ssrc: int
+    fraction_lost: float | None = None  # 0..1, since its previous receiver report
+    jitter: int | None = None  # RTP timestamp units
+    remb_bps: int | None = None  # the subscriber's receive-bandwidth estimate
+
+
+LinkReportCallback = Callable[[LinkReport], None]
+
+
 @dataclass
 class _HookState:
     installed: bool = False
     original_worker: Callable[..., None] | None = None
     original_send_keyframe: Callable[[RTCRtpSender], None] | None = None
+    original_handle_rtcp: Callable[[RTCRtpSender, Any], Awaitable[None]] | None = None
+    link_watchers: weakref.WeakKeyDictionary[RTCRtpSender, LinkReportCallback] = field(
+        default_factory=weakref.WeakKeyDictionary
+    )
     lock: threading.Lock = field(default_factory=threading.Lock)
     passthrough: weakref.WeakKeyDictionary[asyncio.Queue[Any], PassthroughStats] = field(
         default_factory=weakref.WeakKeyDictionary
@@ -107,6 +138,17 @@ def check_aiortc_compat() -> None:
         problems.append("RTCRtpReceiver._send_rtcp_pli signature changed")
     if not callable(getattr(RTCRtpSender, "_send_keyframe", None)):
         problems.append("RTCRtpSender._send_keyframe is missing")
+    handle_rtcp = _STATE.original_handle_rtcp or getattr(RTCRtpSender, "_handle_rtcp_packet", None)
+    if handle_rtcp is None or not inspect.iscoroutinefunction(handle_rtcp):
+        problems.append("RTCRtpSender._handle_rtcp_packet is missing or not a coroutine")
+    elif list(inspect.signature(handle_rtcp).parameters) != ["self", "packet"]:
+        problems.append("RTCRtpSender._handle_rtcp_packet signature changed")
+    else:
+        try:
+            if "self._ssrc" not in inspect.getsource(handle_rtcp):
+                problems.append("RTCRtpSender._handle_rtcp_packet no longer uses self._ssrc")
+        except (OSError, TypeError):  # pragma: no cover - source unavailable (zipapp)
+            logger.warning("cannot inspect RTCRtpSender._handle_rtcp_packet source")
     track = _receiver_module.RemoteStreamTrack(kind="video")
     if not isinstance(getattr(track, "_queue", None), asyncio.Queue):
         problems.append("RemoteStreamTrack._queue is not an asyncio.Queue")
@@ -130,8 +172,10 @@ def install() -> None:
         check_aiortc_compat()
         _STATE.original_worker = _receiver_module.decoder_worker
         _STATE.original_send_keyframe = RTCRtpSender._send_keyframe
+        _STATE.original_handle_rtcp = RTCRtpSender._handle_rtcp_packet
         _receiver_module.decoder_worker = sfu_decoder_worker
         RTCRtpSender._send_keyframe = _sfu_send_keyframe  # type: ignore[method-assign]
+        RTCRtpSender._handle_rtcp_packet = _sfu_handle_rtcp_packet  # type: ignore[method-assign]
         _STATE.installed = True
 
 
@@ -266,3 +310,47 @@ def _sfu_send_keyframe(self: RTCRtpSender) -> None:
     original = _STATE.original_send_keyframe
     assert original is not None
     original(self)
+
+
+def watch_link_reports(sender: RTCRtpSender, callback: LinkReportCallback | None) -> None:
+    """Call ``callback`` with every :class:`LinkReport` the subscriber sends about ``sender``'s
+    stream (``None`` stops watching). Runs in the event loop, inside RTCP handling: keep it
+    cheap and never raise (exceptions are logged)."""
+    install()
+    with _STATE.lock:
+        if callback is None:
+            _STATE.link_watchers.pop(sender, None)
+        else:
+            _STATE.link_watchers[sender] = callback
+
+
+def link_reports(packet: Any, ssrc: int) -> list[LinkReport]:
+    """The parts of one RTCP packet that describe the stream ``ssrc`` (pure)."""
+    if isinstance(packet, (RtcpRrPacket, RtcpSrPacket)):
+        return [
+            LinkReport(ssrc, fraction_lost=r.fraction_lost / 256.0, jitter=r.jitter)
+            for r in packet.reports
+            if r.ssrc == ssrc
+        ]
+    if isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
+        try:
+            bitrate, ssrcs = unpack_remb_fci(packet.fci)
+        except ValueError:
+            return []
+        if ssrc in ssrcs:
+            return [LinkReport(ssrc, remb_bps=int(bitrate))]
+    return []
+
+
+async def _sfu_handle_rtcp_packet(self: RTCRtpSender, packet: Any) -> None:
+    original = _STATE.original_handle_rtcp
+    assert original is not None
+    await original(self, packet)
+    callback = _STATE.link_watchers.get(self)
+    if callback is None:
+        return
+    for report in link_reports(packet, self._ssrc):
+        try:
+            callback(report)
+        except Exception:
+            logger.exception("link report callback failed")

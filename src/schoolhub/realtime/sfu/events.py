@@ -85,6 +85,28 @@ class TrackRouted:
     active: bool
 
 
+# -- subscription adaptation (sfu/adaptation.py) ----------------------------------------------
+@dataclass(frozen=True, slots=True)
+class SubscriptionAdapted:
+    """The SFU changed what it forwards to ``participant_id`` because of its link.
+
+    ``mode`` is the effective ``SubscriptionMode`` value now forwarded (never richer than
+    ``chosen_mode``, the participant's own choice); ``reason`` is ``packet_loss`` or
+    ``low_bandwidth`` (stepped down), ``recovered`` (stepped back up) or ``link_limited`` (a
+    mode the participant chose is capped by the link); ``loss`` is the smoothed fraction lost.
+    """
+
+    room_id: str
+    participant_id: str
+    mode: str
+    chosen_mode: str
+    reason: str
+    loss: float
+
+
+# -- end subscription adaptation ---------------------------------------------------------------
+
+
 RoomEvent = (
     ParticipantJoined
     | ParticipantLeft
@@ -93,6 +115,7 @@ RoomEvent = (
     | KeyframeRequested
     | NegotiationNeeded
     | TrackRouted
+    | SubscriptionAdapted
 )
 EventCallback = Callable[[RoomEvent], None]
 

@@ -108,6 +108,7 @@ class TrackForwarder:
             self._drain(), name=f"sfu-drain-{track_id}"
         )
         self.ended = False
+        self.gated = False  # (unmute) host mute / stop video: drained but not forwarded
 
     @property
     def slots(self) -> frozenset[ForwardedTrack]:
@@ -131,6 +132,8 @@ class TrackForwarder:
                     if self._deferred is not None:
                         self._deferred.cancel()
                         self._deferred = None
+                if self.gated:  # (unmute) the publisher keeps sending; nobody receives it
+                    continue
                 for slot in self._slots:
                     slot._push(frame)
         except MediaStreamError:
@@ -158,6 +161,17 @@ class TrackForwarder:
                 await task
         self._finish()
 
+    # -- (unmute) begin: gate forwarding without unpublishing ------------------------------------
+    def set_gated(self, gated: bool) -> None:
+        """Stop (or resume) forwarding this track; ungated slots restart from a keyframe."""
+        if gated == self.gated:
+            return
+        self.gated = gated
+        if not gated:
+            for slot in list(self._slots):
+                slot._restart("resume")
+
+    # -- (unmute) end -----------------------------------------------------------------------------
     def _attach(self, slot: ForwardedTrack) -> None:
         self._slots.add(slot)
 

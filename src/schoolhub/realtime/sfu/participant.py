@@ -13,6 +13,11 @@ Negotiation model (documented contract for the signaling layer):
 * **No renegotiation for mode switches or churn.** Mode changes pause/resume slots; when a
   track is unpublished its slot goes idle and is reused for the next track of the same kind and
   codec (announced by ``TrackRouted``), so a class where people come and go does not grow SDP.
+* **Modes are chosen, then capped by the link.** ``Participant.mode`` is what the subscriber
+  chose; ``effective_mode`` is that capped by its ``adapter``
+  (:mod:`schoolhub.realtime.sfu.adaptation`), which steps a subscriber with a persistently bad
+  link down and back up (``SubscriptionAdapted`` events). Only ``effective_mode`` decides what
+  is forwarded.
 * **Serialized, glare-free by contract.** Every change to one participant's PC runs under
   one lock (not held while waiting for the client's answer). While an SFU offer is
   outstanding a client offer fails fast with ``SFU_NEGOTIATION_GLARE``: the client answers the
@@ -26,12 +31,16 @@ from __future__ import annotations
 import asyncio
 import enum
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpTransceiver
 
 from schoolhub.realtime.sfu.events import TrackSource
 from schoolhub.realtime.sfu.forwarding import ForwardedTrack, TrackForwarder
 from schoolhub.realtime.sfu.media_info import CodecKey
+
+if TYPE_CHECKING:
+    from schoolhub.realtime.sfu.adaptation import LinkAdapter
 
 
 class SubscriptionMode(enum.StrEnum):
@@ -62,10 +71,34 @@ class Slot:
     codec: CodecKey
     published: PublishedTrack | None = None
     negotiated: bool = False
+    rate_mark: tuple[float, int, TrackForwarder] | None = None  # (time, bytes, source)
+    rate_bps: int | None = None
 
     @property
     def mid(self) -> str:
         return self.transceiver.mid or ""
+
+    def sending_bps(self, now: float) -> int | None:
+        """Bitrate forwarded on this slot (= its source's input: pass-through), or ``None``
+        while paused/idle or before two measurements at least a second apart."""
+        if self.published is None or self.track.paused:
+            self.rate_mark, self.rate_bps = None, None
+            return None
+        source = self.published.forwarder
+        total = source.stats.bytes_in
+        mark = self.rate_mark
+        if mark is None or mark[2] is not source:
+            self.rate_mark, self.rate_bps = (now, total, source), None
+        elif now - mark[0] >= 1.0:
+            self.rate_bps = int((total - mark[1]) * 8 / (now - mark[0]))
+            self.rate_mark = (now, total, source)
+        return self.rate_bps
+
+
+def _new_adapter() -> LinkAdapter:
+    from schoolhub.realtime.sfu.adaptation import LinkAdapter  # (adaptation imports this module)
+
+    return LinkAdapter()
 
 
 @dataclass(eq=False)
@@ -81,15 +114,30 @@ class Participant:
     sync_task: asyncio.Task[None] | None = None
     sync_dirty: bool = False
     left: bool = False
+    adapter: LinkAdapter = field(default_factory=_new_adapter)  # link limit (sfu.adaptation)
 
-    def wants(self, track: PublishedTrack, presenter_id: str | None) -> bool:
-        """Does this participant's subscription mode forward ``track`` right now?"""
+    @property
+    def effective_mode(self) -> SubscriptionMode:
+        """The chosen ``mode`` capped by what the subscriber's link carries right now."""
+        return self.adapter.effective(self.mode)
+
+    def wants(
+        self, track: PublishedTrack, presenter_id: str | None, *, presenter_sharing: bool = False
+    ) -> bool:
+        """Does this participant's subscription mode forward ``track`` right now?
+
+        In AUDIO_AND_PRESENTER, a presenter sharing a screen sends the screen only, not also
+        the camera (``presenter_sharing``).
+        """
         if track.kind == "audio":
             return True
-        if self.mode is SubscriptionMode.ALL:
+        mode = self.effective_mode
+        if mode is SubscriptionMode.ALL:
             return True
-        if self.mode is SubscriptionMode.AUDIO_AND_PRESENTER:
-            return presenter_id is not None and track.participant_id == presenter_id
+        if mode is SubscriptionMode.AUDIO_AND_PRESENTER:
+            if presenter_id is None or track.participant_id != presenter_id:
+                return False
+            return track.source is TrackSource.SCREEN or not presenter_sharing
         return False
 
     def default_source(self, kind: str) -> TrackSource:

@@ -17,8 +17,16 @@ stall the room (bounded queue) — and its ``av.Packet``\\ s are muxed as they a
 
 A Matroska header lists its streams up front, so when the set of published tracks changes
 while recording, :class:`RoomRecorder` closes the segment and opens the next one
-(``<room>-<utc>-001.webm``, ``-002`` ...). ``stop()`` returns the local paths; uploading them
-and recording consent belong to the rooms layer.
+(``<room>-<utc>-001.webm``, ``-002`` ...).
+
+Storing: with a ``sink`` (an async ``path -> StoredSegment``, e.g. an upload through the
+``Storage`` interface bound by :mod:`schoolhub.realtime.placement.recording_store`), every
+segment is handed to it as soon as it is closed — in the background, so the next segment
+starts at once — and the local file is removed only after the sink succeeded; a failed upload
+keeps the file and is reported in :attr:`RoomRecorder.results` (``error``). This runs wherever
+the room runs (an ``sfu-worker`` process or the API process), so the node's disk is only
+scratch space. Without a sink the files stay where they are (``stop()`` returns the paths).
+Recording consent belongs to the rooms layer.
 """
 
 from __future__ import annotations
@@ -29,7 +37,7 @@ import io
 import logging
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from fractions import Fraction
@@ -268,6 +276,32 @@ class SegmentWriter:
             stats.first_packet_keyframe = bool(packet.is_keyframe)
 
 
+@dataclass(frozen=True, slots=True)
+class StoredSegment:
+    """Where a sink put a closed segment."""
+
+    key: str
+    size: int
+
+
+SegmentSink = Callable[[Path], Awaitable[StoredSegment]]
+
+
+@dataclass(slots=True)
+class SegmentResult:
+    """One closed segment: stored (``key``/``size``) or not (``error``; the file is kept)."""
+
+    path: Path
+    key: str | None = None
+    size: int = 0
+    error: str | None = None
+    truncated: bool = False  # the writer failed mid-way: the file may be cut short
+
+    @property
+    def stored(self) -> bool:
+        return self.key is not None
+
+
 def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:80] or "room"
 
@@ -282,8 +316,14 @@ class RoomRecorder:
         *,
         name: str | None = None,
         start_timeout: float = 5.0,
+        sink: SegmentSink | None = None,
+        on_stored: Callable[[SegmentResult], Awaitable[None]] | None = None,
     ) -> None:
         self.room = room
+        self.sink = sink
+        self.on_stored = on_stored  # after each successful store (e.g. to note the key)
+        self.results: list[SegmentResult] = []
+        self._uploads: list[asyncio.Task[None]] = []
         self.directory = Path(directory)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         self.name = name or f"{_safe(room.room_id)}-{stamp}"
@@ -325,11 +365,37 @@ class RoomRecorder:
 
     async def _finish(self, segment: SegmentWriter) -> None:
         path = await segment.stop()
-        if path is not None:
-            self.paths.append(path)
+        if path is None:
+            return
+        self.paths.append(path)
+        result = SegmentResult(path, truncated=segment.stats.failed)
+        self.results.append(result)
+        if self.sink is not None:
+            task = asyncio.get_running_loop().create_task(
+                self._store(result), name=f"sfu-record-store-{path.name}"
+            )
+            self._uploads.append(task)
+
+    async def _store(self, result: SegmentResult) -> None:
+        assert self.sink is not None
+        try:
+            stored = await self.sink(result.path)
+        except Exception as exc:
+            logger.exception("storing recording segment %s failed; file kept", result.path)
+            result.error = f"storing {result.path.name} failed ({exc!r}); the file is kept"
+            return
+        result.key, result.size = stored.key, stored.size
+        with contextlib.suppress(OSError):
+            result.path.unlink()
+        if self.on_stored is not None:
+            try:
+                await self.on_stored(result)
+            except Exception:
+                logger.exception("noting stored segment %s failed", stored.key)
 
     async def stop(self) -> list[Path]:
-        """Stop recording; returns the local files written (in order)."""
+        """Stop recording; returns the files written (in order). With a sink, every segment
+        has been handed to it when this returns (see :attr:`results`)."""
         self._running = False
         if self._remove_listener is not None:
             self._remove_listener()
@@ -338,4 +404,5 @@ class RoomRecorder:
             if self._current is not None:
                 await self._finish(self._current)
                 self._current = None
+        await asyncio.gather(*self._uploads, return_exceptions=True)
         return list(self.paths)

@@ -27,7 +27,13 @@ from aiortc import (
 )
 
 import schoolhub.realtime.sfu.events as ev
-from schoolhub.realtime.sfu.aiortc_hooks import install, mark_passthrough, upstream_pli
+from schoolhub.realtime.sfu.aiortc_hooks import (  # (adaptation)
+    LinkReport,
+    install,
+    mark_passthrough,
+    upstream_pli,
+    watch_link_reports,
+)
 from schoolhub.realtime.sfu.errors import SfuError, SfuErrorCode
 from schoolhub.realtime.sfu.forwarding import (
     DEFAULT_KEYFRAME_INTERVAL,
@@ -62,6 +68,7 @@ class SfuRoom:
         self._rtc_configuration = rtc_configuration
         self._participants: dict[str, Participant] = {}
         self._presenter_id: str | None = None
+        self._gated: dict[str, set[str]] = {}  # (unmute) participant id -> kinds not forwarded
         self._bus = ev.EventBus()
         self._closed = False
 
@@ -215,6 +222,7 @@ class SfuRoom:
             track_id, participant.id, mid, kind, source, codec, rtp_receiver, forwarder
         )
         participant.published[track_id] = published
+        forwarder.set_gated(kind in self._gated.get(participant.id, ()))  # (unmute)
         self._bus.emit(
             ev.TrackPublished(self.room_id, participant.id, track_id, kind, source, codec.name)
         )
@@ -254,7 +262,76 @@ class SfuRoom:
         participant = self.participant(participant_id)
         participant.mode = SubscriptionMode(mode)
         self._apply_modes(participant)
+        if participant.effective_mode is not participant.mode:  # (adaptation) link still caps it
+            self._emit_adapted(participant, "link_limited")
 
+    # -- (unmute) begin: host mute / stop video without unpublishing ----------------------------
+    def set_muted(self, participant_id: str, kind: str, muted: bool) -> None:
+        """Stop (or resume) forwarding ``participant_id``'s tracks of ``kind`` to everyone.
+
+        The tracks stay published (and drained); tracks of that kind published later start
+        gated too, until unmuted or the participant leaves.
+        """
+        participant = self.participant(participant_id)
+        kinds = self._gated.setdefault(participant_id, set())
+        if muted:
+            kinds.add(kind)
+        else:
+            kinds.discard(kind)
+        for track in participant.published.values():
+            if track.kind == kind:
+                track.forwarder.set_gated(muted)
+
+    def muted_kinds(self, participant_id: str) -> frozenset[str]:
+        return frozenset(self._gated.get(participant_id, ()))
+
+    def _wants(self, participant: Participant, track: PublishedTrack) -> bool:
+        presenter = self._participants.get(self._presenter_id or "")
+        sharing = presenter is not None and any(
+            t.source is ev.TrackSource.SCREEN for t in presenter.published.values()
+        )
+        return participant.wants(track, self._presenter_id, presenter_sharing=sharing)
+
+    # -- (unmute) end ---------------------------------------------------------------------------
+    # -- (adaptation) begin: per-subscriber link adaptation, policy in sfu/adaptation.py -------
+    def _watch_link(self, participant: Participant, slot: Slot) -> None:
+        def on_report(report: LinkReport) -> None:
+            self._on_link_report(participant, slot, report)
+
+        watch_link_reports(slot.transceiver.sender, on_report)
+
+    def _on_link_report(self, participant: Participant, slot: Slot, report: LinkReport) -> None:
+        if participant.left or self._closed:
+            return
+        # a paused slot carries nothing, so its "no loss" says nothing about the link
+        loss = None if slot.track.paused or slot.published is None else report.fraction_lost
+        if loss is None and report.remb_bps is None:
+            return
+        now = asyncio.get_running_loop().time()
+        change = participant.adapter.observe(
+            now,
+            participant.mode,
+            fraction_lost=loss,
+            remb_bps=report.remb_bps,
+            sending_bps=slot.sending_bps(now) if slot.kind == "video" else None,
+        )
+        if change is not None:
+            self._apply_modes(participant)
+            self._emit_adapted(participant, change.reason)
+
+    def _emit_adapted(self, participant: Participant, reason: str) -> None:
+        self._bus.emit(
+            ev.SubscriptionAdapted(
+                self.room_id,
+                participant.id,
+                participant.effective_mode.value,
+                participant.mode.value,
+                reason,
+                round(participant.adapter.loss or 0.0, 4),
+            )
+        )
+
+    # -- (adaptation) end -----------------------------------------------------------------------
     def set_presenter(self, participant_id: str | None) -> None:
         if participant_id is not None:
             self.participant(participant_id)
@@ -266,7 +343,7 @@ class SfuRoom:
         for slot in participant.slots:
             if slot.published is None:
                 continue
-            active = participant.wants(slot.published, self._presenter_id)
+            active = self._wants(participant, slot.published)
             if slot.track.paused == active:
                 slot.track.set_paused(not active)
                 self._route_event(participant, slot)
@@ -276,6 +353,7 @@ class SfuRoom:
         if participant is None or participant.left:
             return
         participant.left = True
+        self._gated.pop(participant_id, None)  # (unmute)
         if self._presenter_id == participant_id:
             self._presenter_id = None
         if participant.pending_answer is not None and not participant.pending_answer.done():
@@ -354,6 +432,7 @@ class SfuRoom:
                 transceiver.setCodecPreferences(track.codec.preferences(track.kind))
                 slot = Slot(transceiver, forwarded, track.kind, track.codec, published=track)
                 participant.slots.append(slot)
+                self._watch_link(participant, slot)  # (adaptation)
                 new_slots.append(slot)
             future = await self._offer(participant) if new_slots else None
         if future is not None:
@@ -376,7 +455,7 @@ class SfuRoom:
         for slot in participant.slots:
             if slot.published is None or not slot.negotiated:
                 continue
-            active = participant.wants(slot.published, self._presenter_id)
+            active = self._wants(participant, slot.published)
             changed = (
                 slot.track.source is not slot.published.forwarder or slot.track.paused == active
             )

@@ -16,14 +16,17 @@ async def _add_students(world: factories.SchoolWorld, count: int) -> None:
     for _ in range(count):
         guardian = await factories.user()
         async with db.tenant(world.school_id):
-            student = await ws.insert_student(world.school_id, f"QC{factories.n()}", "Lê Văn Quân",
-                                              None, "male", world.class_id)
+            student = await ws.insert_student(
+                world.school_id, f"QC{factories.n()}", "Lê Văn Quân", None, "male", world.class_id
+            )
             await ws.insert_guardian_link(world.school_id, student["id"], guardian, "father", True)
 
 
 async def _count(gql: GraphQLClient, token: str, world: factories.SchoolWorld) -> tuple[int, int]:
-    variables = {"s": ids.encode("School", world.school_id),
-                 "c": ids.encode("SchoolClass", world.class_id)}  # type: ignore[arg-type]
+    variables = {
+        "s": ids.encode("School", world.school_id),
+        "c": ids.encode("SchoolClass", world.class_id),
+    }  # type: ignore[arg-type]
     await gql.ok(CLASS_LIST, variables, token)  # warm caches (parser, validation)
     before = db.DB.query_count
     data = await gql.ok(CLASS_LIST, variables, token)

@@ -159,7 +159,9 @@ class Hub:
                 else:
                     queue.put_nowait(message["data"])
 
-    async def stream(self, channels: tuple[str, ...]) -> AsyncIterator[dict[str, Any]]:
+    async def stream(
+        self, channels: tuple[str, ...], *, ready: bool = False
+    ) -> AsyncIterator[dict[str, Any]]:
         """See :func:`subscribe`."""
         queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=QUEUE_LIMIT + 1)
         try:
@@ -168,6 +170,8 @@ class Hub:
             log.warning("cannot subscribe to %s: %s", channels, exc)
             raise SubscriptionLost("live updates are unavailable; try again shortly") from exc
         try:
+            if ready:
+                yield {"type": "_ready"}
             while True:
                 try:
                     data = await asyncio.wait_for(queue.get(), timeout=1.0)
@@ -201,9 +205,11 @@ def hub() -> Hub:
     return found
 
 
-def subscribe(*channels: str) -> AsyncIterator[dict[str, Any]]:
+def subscribe(*channels: str, ready: bool = False) -> AsyncIterator[dict[str, Any]]:
     """Yield decoded messages from ``channels`` until the consumer stops iterating; a
-    ``{"type": "_tick"}`` after each idle second (callers re-check permissions on it).
+    ``{"type": "_tick"}`` after each idle second (callers re-check permissions on it); with
+    ``ready``, first a ``{"type": "_ready"}`` once Redis confirmed the subscription (from then on
+    nothing published on the channels is missed).
 
     Raises :class:`SubscriptionLost` when the stream cannot start or broke (module docstring)."""
-    return hub().stream(channels)
+    return hub().stream(channels, ready=ready)

@@ -13,20 +13,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any, cast
 
 import strawberry
-from redis.exceptions import RedisError
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from schoolhub.graphql import ids
 from schoolhub.graphql.realtime.types import RoomEvent
 from schoolhub.identity import service as identity
-from schoolhub.platform import redis as redis_mod
+from schoolhub.platform import pubsub
 from schoolhub.platform.errors import Unauthenticated
 from schoolhub.realtime import service
 from schoolhub.realtime.backend import get_backend
@@ -44,15 +42,23 @@ async def _merge(*sources: AsyncIterator[dict[str, Any]]) -> AsyncIterator[dict[
     queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(2048)
 
     async def pump(source: AsyncIterator[dict[str, Any]], origin: str) -> None:
-        async for item in source:
-            await queue.put({**item, "_origin": origin})
+        try:
+            async for item in source:
+                await queue.put({**item, "_origin": origin})
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            await queue.put({"type": "_failed", "_error": exc, "_origin": origin})
 
     tasks = [
         asyncio.create_task(pump(src, "sfu" if i == 0 else "app")) for i, src in enumerate(sources)
     ]
     try:
         while True:
-            yield await queue.get()
+            item = await queue.get()
+            if item.get("type") == "_failed":  # a source broke (e.g. Redis lost): end the stream
+                raise item["_error"]
+            yield item
     finally:
         for task in tasks:
             task.cancel()
@@ -61,23 +67,10 @@ async def _merge(*sources: AsyncIterator[dict[str, Any]]) -> AsyncIterator[dict[
                 await task
 
 
-async def _app_events(channel: str) -> AsyncIterator[dict[str, Any]]:
-    """The room's Redis channel; yields ``_ready`` once subscribed, ``_tick`` when idle."""
-    redis_pubsub = redis_mod.client().pubsub(ignore_subscribe_messages=True)
-    await redis_pubsub.subscribe(channel)
-    try:
-        yield {"type": "_ready"}
-        while True:
-            message = await redis_pubsub.get_message(timeout=1.0)
-            if message is None:
-                yield {"type": "_tick"}
-                continue
-            with contextlib.suppress(ValueError, TypeError):
-                yield json.loads(message["data"])
-    finally:
-        with contextlib.suppress(RedisError, OSError):
-            await redis_pubsub.unsubscribe()
-            await redis_pubsub.aclose()  # type: ignore[no-untyped-call]
+def _app_events(channel: str) -> AsyncIterator[dict[str, Any]]:
+    """The room's Redis channel through the process's shared subscription (platform.pubsub);
+    yields ``_ready`` once subscribed, ``_tick`` when idle."""
+    return pubsub.subscribe(channel, ready=True)
 
 
 def _pid(raw: Any) -> strawberry.ID | None:

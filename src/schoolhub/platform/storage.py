@@ -63,9 +63,10 @@ CONTENT_TYPES = {
     "webm": "video/webm",
     "mkv": "video/x-matroska",
 }
-# Server-produced room recordings (never user uploads): ``school/<id>/recordings/<room>/<file>``.
+# Server-produced room recordings (never user uploads): ``school/<id>/recordings/<room>/<file>``
+# for class sessions, ``office/<org_unit_id>/recordings/<meeting>/<file>`` for office meetings.
 RECORDING_KEY_RE = re.compile(
-    r"^school/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    r"^(school|office)/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
     r"/recordings/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
     r"/[0-9a-f]{32}\.(webm|mkv)$"
 )
@@ -154,9 +155,15 @@ def new_key(*, school_id: UUID | None, org_unit_id: UUID | None, area: str, ext:
     return key
 
 
-def new_recording_key(*, school_id: UUID, room_id: UUID, ext: str) -> str:
-    """A key for one recording segment of a school's room (``ext``: ``webm`` or ``mkv``)."""
-    key = f"school/{school_id}/recordings/{room_id}/{uuid.uuid4().hex}.{ext}"
+def new_recording_key(
+    *, school_id: UUID | None = None, org_unit_id: UUID | None = None, room_id: UUID, ext: str
+) -> str:
+    """A key for one recording segment of a school's room or an office's meeting (exactly one
+    owner; ``ext``: ``webm`` or ``mkv``)."""
+    if (school_id is None) == (org_unit_id is None):
+        raise ValueError("a recording belongs to exactly one school or one office")
+    owner = f"school/{school_id}" if school_id is not None else f"office/{org_unit_id}"
+    key = f"{owner}/recordings/{room_id}/{uuid.uuid4().hex}.{ext}"
     if not RECORDING_KEY_RE.match(key):
         raise ValueError(f"bad recording key {key!r}")
     return key

@@ -3,8 +3,9 @@
 Requests are SigV4 header-signed over httpx (no SDK dependency); the payload's SHA-256 is signed too.
 Credentials come from a ``CredentialsProvider`` (``schoolhub.platform.aws_credentials``): fixed keys,
 or the temporary ones of EKS Pod Identity, whose session token is sent as ``X-Amz-Security-Token``
-and signed. Server-produced recordings (``school/<id>/recordings/<room>/...``) are uploaded with the
-object tag ``kind=recording``: the bucket's lifecycle rules expire recordings by that tag
+and signed. Server-produced recordings (``school/<id>/recordings/<room>/...`` of class sessions and
+``office/<org_unit_id>/recordings/<meeting>/...`` of office meetings: ``RECORDING_KEY_RE``) are
+uploaded with the object tag ``kind=recording``: the bucket's lifecycle rules expire them by that tag
 (infra/terraform/modules/storage). ``schoolhub.platform.storage`` re-exports everything here, so
 callers keep importing from there.
 """

@@ -18,7 +18,8 @@ Protocol
 * ``set_presenter`` ``{participant_id}`` (None clears) -> ``{}``
 * ``set_muted`` ``{participant_id, kind, muted}`` -> ``{}`` (stop / resume forwarding that kind)
 * ``close`` ``{}`` -> ``{}`` (stops a running recording first; its segments are stored)
-* ``start_recording`` ``{school_id, room_id}`` -> ``{}``; ``stop_recording`` ``{}`` ->
+* ``start_recording`` ``{school_id, room_id}`` (a meeting: ``{owner_kind: "office", owner_id,
+  room_id}``) -> ``{}``; ``stop_recording`` ``{}`` ->
   ``{"files": [{"key", "size"}], "errors": [...]}`` (segments uploaded through ``Storage`` by
   this process, :mod:`schoolhub.realtime.placement.recording_store`; same
   names and shapes as the Redis backend's ops)

@@ -301,20 +301,27 @@ async def insert_recording(
     return dict(row)
 
 
-async def running_recording(room_id: UUID, *, for_update: bool = False) -> Row | None:
+def _recording_table(meeting: bool) -> str:
+    return "realtime_meeting_recording" if meeting else "realtime_recording"
+
+
+async def running_recording(
+    room_id: UUID, *, for_update: bool = False, meeting: bool = False
+) -> Row | None:
     lock = " FOR UPDATE" if for_update else ""
     row = await db.fetchrow(
-        "SELECT * FROM realtime_recording WHERE room_id = $1 AND status = 'recording'" + lock,
+        f"SELECT * FROM {_recording_table(meeting)} WHERE room_id = $1 AND status = 'recording'"
+        + lock,
         room_id,
     )
     return dict(row) if row else None
 
 
 async def finish_recording(
-    recording_id: UUID, status: str, keys: list[str], sizes: list[int]
+    recording_id: UUID, status: str, keys: list[str], sizes: list[int], *, meeting: bool = False
 ) -> Row | None:
     row = await db.fetchrow(
-        "UPDATE realtime_recording SET status = $2, storage_keys = $3, sizes = $4,"
+        f"UPDATE {_recording_table(meeting)} SET status = $2, storage_keys = $3, sizes = $4,"
         " stopped_at = now() WHERE id = $1 RETURNING *",
         recording_id,
         status,
@@ -324,8 +331,25 @@ async def finish_recording(
     return dict(row) if row else None
 
 
-async def recordings(room_id: UUID) -> list[Row]:
+async def recordings(room_id: UUID, *, meeting: bool = False) -> list[Row]:
     rows = await db.fetch(
-        "SELECT * FROM realtime_recording WHERE room_id = $1 ORDER BY started_at, id", room_id
+        f"SELECT * FROM {_recording_table(meeting)} WHERE room_id = $1 ORDER BY started_at, id",
+        room_id,
     )
     return [dict(r) for r in rows]
+
+
+# -- recordings of office meetings (province tables, ``db.system()``) -----------------------------
+async def insert_meeting_recording(
+    room_id: UUID, started_by: UUID, consent_given_by: UUID | None
+) -> Row:
+    row = await db.fetchrow(
+        "INSERT INTO realtime_meeting_recording (room_id, started_by, consent_given_by,"
+        " consent_at) VALUES ($1, $2, $3, CASE WHEN $3::uuid IS NULL THEN NULL ELSE now() END)"
+        " RETURNING *",
+        room_id,
+        started_by,
+        consent_given_by,
+    )
+    assert row is not None
+    return dict(row)

@@ -720,12 +720,12 @@ async def end(principal: Principal, room_id: UUID) -> Row:
             await live_attendance.sync_room(scope.school_id, room_id)
         except Exception:  # left unsynced: the worker's sync_pending_sessions retries
             log.exception("live attendance of room %s failed", room_id)
-        from schoolhub.realtime import recordings  # (lazy) recordings imports this module
+    from schoolhub.realtime import recordings  # (lazy) recordings imports this module
 
-        try:  # a running recording is stopped and its files stored before the room closes
-            await recordings.finish_running(scope, principal.require_user())
-        except Exception:
-            log.exception("stopping the recording of room %s failed", room_id)
+    try:  # a running recording is stopped and its files stored before the room closes
+        await recordings.finish_running(scope, principal.require_user())
+    except Exception:
+        log.exception("stopping the recording of room %s failed", room_id)
     await _call(scope, "close", {})
     assert row is not None
     return row

@@ -2,6 +2,8 @@
 
 ``GET /files/{token}``: the token (see ``platform.storage``) names a key and the school (or office)
 it was issued for; the caller must also send a Bearer token and belong to that school (or office).
+An office meeting's recording is further limited to the people its recordings are listed to
+(``schoolhub.realtime.recordings.may_download``).
 Anything forged, expired, or for another school is the same 404, with no hint which it was.
 
 ``POST /files?schoolId=<id>`` (or ``orgUnitId``), raw body, ``X-Filename`` header (URL-encoded):
@@ -25,6 +27,7 @@ from schoolhub.identity import service as identity
 from schoolhub.platform import storage
 from schoolhub.platform.errors import DomainError, NotFound, Unauthenticated
 from schoolhub.platform.principal import Principal
+from schoolhub.realtime import recordings
 from schoolhub.workspace.documents import office
 from schoolhub.workspace.documents import service as documents
 
@@ -54,8 +57,12 @@ async def _principal(request: Request[Any, Any, State]) -> Principal:
     return await identity.load_principal(token)
 
 
-def _allowed(principal: Principal, ref: storage.SignedRef) -> bool:
+async def _allowed(principal: Principal, ref: storage.SignedRef) -> bool:
     kind, owner = storage.stored_key_owner(ref.key)
+    if recordings.is_office_recording(ref.key):
+        # An office meeting's recording: a link issued for its office, and the caller is one of
+        # the people its recordings are shown to (host, co-hosts, the office's admins).
+        return ref.org_unit_id == owner and await recordings.may_download(principal, ref.key)
     if ref.school_id is not None:
         # A school's link: its own files, or an office file it received (the signer checked that).
         return principal.is_member(ref.school_id) and (kind == "office" or owner == ref.school_id)
@@ -73,7 +80,7 @@ async def download(request: Request[Any, Any, State], token: str) -> Response[An
         principal = await _principal(request)
         store = storage.get_storage()
         ref = store.verify(token)
-        if not _allowed(principal, ref) or not await store.exists(ref.key):
+        if not await _allowed(principal, ref) or not await store.exists(ref.key):
             raise NotFound("file")
     except DomainError as exc:
         return _error(exc, _status(exc))

@@ -2,10 +2,11 @@
 #
 #   files       everything the app stores (SCHOOLHUB_S3_BUCKET): school documents and attachments
 #               `school/<school_id>/<area>/...`, documents of the department and districts
-#               `office/<org_unit_id>/<area>/...`, and class and meeting recordings
-#               `school/<school_id>/recordings/<room_id>/...`, which the app uploads with the object
-#               tag `kind=recording` (the recording retention rules below select them by that tag:
-#               the school id comes before `recordings/`, so no key prefix can)
+#               `office/<org_unit_id>/<area>/...`, and recordings of class sessions
+#               `school/<school_id>/recordings/<room_id>/...` and of office meetings
+#               `office/<org_unit_id>/recordings/<room_id>/...`, which the app uploads with the
+#               object tag `kind=recording` (the recording retention rules below select them by that
+#               tag: the owner id comes before `recordings/`, so no key prefix can)
 #   audit       audit exports (supervisor drill-downs, payment reconciliation, breach records), Object
 #               Lock; the app pods have no access to it (modules/workloads/iam.tf)
 #   logs        S3 server access logs and ALB access logs (SSE-S3: the only encryption those services

@@ -15,6 +15,7 @@ data "aws_iam_policy_document" "pod_identity_assume" {
 #   school/<school_id>/<area>/<hex>.<ext>            documents, attachments, receipts, exports
 #   school/<school_id>/recordings/<room_id>/<hex>.*  recordings (uploaded with the tag kind=recording)
 #   office/<org_unit_id>/<area>/<hex>.<ext>          documents of the department and districts
+#   office/<org_unit_id>/recordings/<room_id>/<hex>.* office meeting recordings (tagged the same)
 # The pods read and write objects themselves with these credentials; clients never get a presigned
 # URL: they download through the API (/files/<token>), which checks the caller's school or office.
 resource "aws_iam_role" "app" {

@@ -1,4 +1,5 @@
-"""Recording of live class sessions: ``startRecording``, ``stopRecording``, ``roomRecordings``."""
+"""Recording of live class sessions and office meetings (both are ``LiveRoom`` ids):
+``startRecording``, ``stopRecording``, ``roomRecordings``."""
 
 from __future__ import annotations
 
@@ -20,11 +21,12 @@ class LiveRecordingFile:
     size: int = strawberry.field(description="Bytes.")
     url: str = strawberry.field(
         description="Signed /files/<token> link, expires after 15 minutes; needs a Bearer token"
-        " of a member of the school."
+        " of a member of the school (an office meeting's: of its host, a co-host or an admin of"
+        " the owning office)."
     )
 
 
-@strawberry.type(description="A recording of a live class session.")
+@strawberry.type(description="A recording of a live class session or an office meeting.")
 class LiveRecording:
     id: strawberry.ID
     room_id: strawberry.ID
@@ -68,8 +70,9 @@ class LiveRecordingPayload:
 @strawberry.type
 class RealtimeRecordingMutations:
     @strawberry.mutation(
-        description="Host/co-host: start recording the room. Class sessions need consent: true"
-        " (stored with who and when), else RECORDING_CONSENT_REQUIRED."
+        description="Host/co-host: start recording the room (a class session or an office"
+        " meeting). Both need consent: true (stored with who and when), else"
+        " RECORDING_CONSENT_REQUIRED. Everyone in the room gets a recording.started event."
     )
     async def start_recording(
         self, info: Info, room_id: strawberry.ID, consent: bool
@@ -84,7 +87,8 @@ class RealtimeRecordingMutations:
         return LiveRecordingPayload(recording=LiveRecording.from_row(row))
 
     @strawberry.mutation(
-        description="Host/co-host: stop recording; the closed files are stored for the school."
+        description="Host/co-host: stop recording; the closed files are stored for the school"
+        " (an office meeting: for the owning office)."
     )
     async def stop_recording(self, info: Info, room_id: strawberry.ID) -> LiveRecordingPayload:
         principal = info.context.require_principal()
@@ -101,8 +105,9 @@ class RealtimeRecordingMutations:
 class RealtimeRecordingQueries:
     @strawberry.field(
         description="Recordings of a class session with signed playback links: the host,"
-        " co-hosts, the class's students, its homeroom teacher and the school's principal. Null"
-        " when the room is not visible."
+        " co-hosts, the class's students, its homeroom teacher and the school's principal; of an"
+        " office meeting: its host, co-hosts and the owning office's admins. Null when the room"
+        " is not visible."
     )
     async def room_recordings(
         self, info: Info, room_id: strawberry.ID

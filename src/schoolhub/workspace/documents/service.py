@@ -226,12 +226,10 @@ async def list_documents(
         )
     if not words or query is None:
         return rows
-    # exact-diacritic tiers first (vntext.rank); within a tier the SQL order (prefix, newest)
-    tiers = [
-        (vntext.rank(query, f"{r['subject']} {r['sender']} {r['number']}") or 1, i)
-        for i, r in enumerate(rows)
-    ]
-    return [rows[i] for _, i in sorted(tiers, key=lambda t: (-t[0], t[1]))[:limit]]
+    ranked = search.rank_hits(
+        query, rows, key=lambda r: f"{r['subject']} {r['sender']} {r['number']}", keep_order=True
+    )
+    return [row for _, row in ranked[:limit]]
 
 
 async def document_tasks(

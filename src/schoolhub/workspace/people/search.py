@@ -68,13 +68,19 @@ def prefix_first_order(column: str, param: int) -> str:
     return f"(left({column}, length(${param}::text)) = ${param}::text) DESC, length({column})"
 
 
-def rank_hits(query: str, rows: Sequence[T], key: Callable[[T], str]) -> list[tuple[int, T]]:
+def rank_hits(
+    query: str, rows: Sequence[T], key: Callable[[T], str], *, keep_order: bool = False
+) -> list[tuple[int, T]]:
     """``(score, row)`` with score > 0, best first (exact-diacritic matches before folded ones).
 
     Rows that passed the word filter but no ``vntext.rank`` tier (words in another order) keep a
-    score of 1 so they still show, last."""
+    score of 1 so they still show, last. Within a tier: alphabetical by folded key, or, with
+    ``keep_order``, the order of ``rows`` (e.g. the SQL's prefix-first, newest-first order)."""
     scored = [(vntext.rank(query, key(r)) or 1, r) for r in rows]
-    scored.sort(key=lambda pair: (-pair[0], vntext.fold(key(pair[1]))))
+    if keep_order:
+        scored.sort(key=lambda pair: -pair[0])  # stable: ties keep their input order
+    else:
+        scored.sort(key=lambda pair: (-pair[0], vntext.fold(key(pair[1]))))
     return scored
 
 

@@ -189,9 +189,9 @@ async def _compute_cells(
     header: dict[str, Any],
     subjects: list[dict[str, Any]],
     students: list[dict[str, Any]],
+    rules: Any,
 ) -> dict[CellKey, SheetCell]:
     """Load the scores and comments of the class (3 statements) and compute every cell."""
-    rules = compute.rules_for(header["school_year"], header["grade"])
     terms = {t["code"]: t["id"] for t in await repo.year_terms(school_id, header["school_year_id"])}
     term_id = header["term_id"]
     hk1_id = terms.get("HK1") if header["term_code"] == "HK2" else None
@@ -225,14 +225,14 @@ async def grade_sheet(
             visible = [s for s in subjects if s["teacher_user_id"] == actor]
             if not visible or not principal.has_school_role(school_id, {Role.TEACHER}):
                 raise PermissionDenied("not a teacher of this class")
-        compute.rules_for(header["school_year"], header["grade"])  # unsupported grades fail first
+        rules = compute.rules_for(header["school_year"], header["grade"])  # unsupported: fail first
         students = await repo.class_students(school_id, class_id)
         for s in subjects:
             s["regular_assessments"] = regular_assessments(s)
         key = _cache_key(school_id, header, subjects, students)
         cells = CACHE.get(key)
         if cells is None:
-            cells = await _compute_cells(school_id, header, subjects, students)
+            cells = await _compute_cells(school_id, header, subjects, students, rules)
             CACHE.put(key, cells)
     rows = [SheetRow(st, [cells[(st["id"], s["id"])] for s in visible]) for st in students]
     return GradeSheetData(header, visible, rows)
